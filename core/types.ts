@@ -1,0 +1,129 @@
+/**
+ * Shapes shared by the core, the Lambda handlers and the local stack.
+ * Everything here is plain data: JSON-serialisable, no AWS types.
+ */
+import type { StatementKind } from './statement/schema';
+
+/** One problem in a file: a JSON path such as `links.0.url` ('' for the whole file) and a plain-English fix. */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** An embargo still in force when the statement was processed. */
+export interface EmbargoInfo {
+  /** The lift instant, ISO 8601 in UTC (`2024-02-21T00:01:00.000Z`). */
+  until: string;
+  /** IANA zone the lift time is shown in. */
+  timezone: string;
+  /** Human form in that zone: `00:01 GMT, Wednesday 21 February 2024`. */
+  display: string;
+}
+
+/**
+ * Per-recipient slots. The email is rendered once per statement revision with
+ * these left open; the sender fills them for each journalist without re-running MJML.
+ */
+export type SlotName = 'unsubscribeUrl' | 'greeting';
+
+/** Text with open slots: `parts[0] + value(slots[0]) + parts[1] + …`; `parts.length === slots.length + 1`. */
+export interface SlottedText {
+  parts: string[];
+  slots: SlotName[];
+}
+
+export interface RenderedEmail {
+  statementId: string;
+  revision: number;
+  language: string;
+  subject: string;
+  /** Email HTML from MJML; slot values are HTML-escaped when filled. */
+  html: SlottedText;
+  /** Plain-text part generated from the statement (not from the HTML). */
+  text: SlottedText;
+  /** The media contact, used as Reply-To when they have an email address. */
+  replyTo: { name: string; address: string } | null;
+}
+
+export interface SocialPost {
+  text: string;
+  /** Embargo lift (ISO UTC) before which nothing may be posted, or null. */
+  notBefore: string | null;
+}
+
+/** app.bsky.richtext.facet with UTF-8 byte offsets (byteStart inclusive, byteEnd exclusive). */
+export interface BlueskyFacet {
+  index: { byteStart: number; byteEnd: number };
+  features: Array<
+    | { $type: 'app.bsky.richtext.facet#link'; uri: string }
+    | { $type: 'app.bsky.richtext.facet#tag'; tag: string }
+  >;
+}
+
+export interface SocialCopy {
+  x: SocialPost;
+  bluesky: SocialPost & { facets: BlueskyFacet[] };
+  mastodon: SocialPost;
+  linkedin: SocialPost;
+}
+
+export const PARTNER_MESSAGE_TYPES = [
+  'statement.published',
+  'statement.corrected',
+  'statement.withdrawn',
+  'statement.released',
+] as const;
+export type PartnerMessageType = (typeof PARTNER_MESSAGE_TYPES)[number];
+
+/** Version of the partner envelope (schemas/partner-message.schema.json). */
+export const PARTNER_ENVELOPE_VERSION = 1;
+
+export interface PartnerEnvelope {
+  type: PartnerMessageType;
+  version: typeof PARTNER_ENVELOPE_VERSION;
+  /** `<id>#<revision>#<type>`: subscribers drop redeliveries with it. */
+  dedupeKey: string;
+  sentAt: string;
+  statement: {
+    id: string;
+    revision: number;
+    status: 'publish' | 'withdraw';
+    kind: StatementKind;
+    reference: string | null;
+    organisation: { name: string; shortName: string | null; website: string | null };
+    issued: string;
+    language: string;
+    headline: string;
+    subheading: string | null;
+    summary: string;
+    topics: string[];
+    embargo: { until: string; display: string; timezone: string } | null;
+    correction: string | null;
+    withdrawalReason: string | null;
+    mediaContact: { name: string; role: string | null; email: string | null; phone: string | null };
+  };
+  content: { text: string };
+  social: SocialCopy;
+  links: Array<{ label: string; url: string }>;
+}
+
+/** SNS MessageAttributes as the SDK's Publish takes them. */
+export type SnsMessageAttributes = Record<
+  string,
+  { DataType: 'String' | 'String.Array' | 'Number'; StringValue: string }
+>;
+
+/** Everything rendered once per statement revision. */
+export interface RenderedStatement {
+  email: RenderedEmail;
+  social: SocialCopy;
+  /** The whole statement as plain text (no slots): the partner envelope's content.text. */
+  plainText: string;
+  embargo: EmbargoInfo | null;
+}
+
+export interface Recipient {
+  email: string;
+  name?: string;
+  outlet?: string;
+}
