@@ -1,0 +1,111 @@
+/**
+ * `herald render <file> --out <dir>`: see exactly what journalists, partners and
+ * social followers will get, before the file goes anywhere near the bucket.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfigFile } from '../core/config/load';
+import { buildPartnerMessage } from '../core/envelope';
+import { buildRawMessage } from '../core/mime';
+import { renderStatement } from '../core/render';
+import { escapeHtml } from '../core/render/email';
+import { fillSlots } from '../core/render/slots';
+import { createUnsubscribeToken } from '../core/security/unsubscribe-token';
+import { checkSocialOverrides } from '../core/social';
+import { parseStatement } from '../core/statement/parse';
+import type { Statement } from '../core/statement/schema';
+import type { PartnerMessageType } from '../core/types';
+import { describeError, EXIT, formatIssues } from './output';
+import { parseNow } from './validate';
+
+/** Used when no herald.config.json is given or found: clearly example values. */
+const EXAMPLE_SENDER = 'Herald Press Office (example) <press@example.org>';
+const EXAMPLE_UNSUBSCRIBE_BASE = 'https://unsubscribe.example.org/u';
+const PREVIEW_SECRET = 'herald-render-preview-only';
+
+export function partnerTypeFor(statement: Statement): PartnerMessageType {
+  if (statement.status === 'withdraw') return 'statement.withdrawn';
+  return statement.revision > 1 ? 'statement.corrected' : 'statement.published';
+}
+
+interface RenderOptions {
+  out: string;
+  recipient: string;
+  config?: string;
+  now?: string;
+}
+
+export function registerRenderCommand(program: Command): void {
+  program
+    .command('render')
+    .description('Render a statement into the email (HTML, text, raw MIME), social copy and partner message.')
+    .argument('<file>', 'statement JSON file')
+    .requiredOption('--out <dir>', 'folder to write the rendered files to')
+    .option('--recipient <email>', 'the journalist the sample email is addressed to', 'journalist@example.com')
+    .option('--config <file>', 'herald.config.json to take the sender and time zone from (default ./herald.config.json when present)')
+    .option('--now <time>', 'render as if it were this ISO 8601 time (for embargoes)')
+    .action(async (file: string, options: RenderOptions) => {
+      const now = parseNow(options.now);
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(file);
+      } catch (error) {
+        process.stderr.write(`herald: cannot read ${file}: ${describeError(error)}\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      const configPath = options.config ?? (existsSync('herald.config.json') ? 'herald.config.json' : undefined);
+      const config = configPath ? loadConfigFile(configPath) : undefined;
+      const parsed = parseStatement(bytes, { now, defaultTimezone: config?.timezone ?? 'Europe/London' });
+      if (!parsed.ok) {
+        for (const line of formatIssues(file, parsed.errors)) process.stderr.write(`${line}\n`);
+        process.exitCode = EXIT.invalid;
+        return;
+      }
+      const socialErrors = checkSocialOverrides(parsed.statement);
+      if (socialErrors.length > 0) {
+        for (const line of formatIssues(file, socialErrors)) process.stderr.write(`${line}\n`);
+        process.exitCode = EXIT.invalid;
+        return;
+      }
+      for (const line of formatIssues(file, parsed.warnings, 'warning: ')) process.stderr.write(`${line}\n`);
+
+      const { statement, embargo } = parsed;
+      const rendered = await renderStatement(statement, { embargo });
+      const token = createUnsubscribeToken(options.recipient, PREVIEW_SECRET);
+      const unsubscribeUrl = `${EXAMPLE_UNSUBSCRIBE_BASE}?t=${encodeURIComponent(token)}`;
+      const greeting = '';
+      const partner = buildPartnerMessage(statement, rendered, partnerTypeFor(statement), now);
+      const eml = await buildRawMessage(
+        rendered.email,
+        { email: options.recipient },
+        { from: config?.sender.from ?? EXAMPLE_SENDER, unsubscribeUrl, date: now },
+      );
+
+      const out = resolve(options.out);
+      await mkdir(out, { recursive: true });
+      const files: Record<string, string | Buffer> = {
+        'email.html': fillSlots(rendered.email.html, { unsubscribeUrl, greeting }, escapeHtml),
+        'email.txt': fillSlots(rendered.email.text, { unsubscribeUrl, greeting }),
+        'email.eml': eml,
+        'social.json': `${JSON.stringify(rendered.social, null, 2)}\n`,
+        'envelope.json': `${JSON.stringify(partner.message, null, 2)}\n`,
+        'attributes.json': `${JSON.stringify(partner.attributes, null, 2)}\n`,
+      };
+      for (const [name, content] of Object.entries(files)) await writeFile(join(out, name), content);
+
+      process.stdout.write(
+        [
+          `Rendered ${statement.id} revision ${statement.revision}: "${rendered.email.subject}"`,
+          ...Object.keys(files).map((name) => `  ${join(out, name)}`),
+          config
+            ? `Sender from ${configPath}.`
+            : 'No herald.config.json found: the sender and unsubscribe link are example values.',
+          '',
+        ].join('\n'),
+      );
+      process.exitCode = EXIT.ok;
+    });
+}
