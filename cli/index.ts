@@ -12,7 +12,9 @@ import { registerValidateCommand } from './validate';
 export function buildProgram(): Command {
   const program = new Command()
     .name('herald')
-    .description('Herald: get an official statement to the press, partners and the website, at the right moment, exactly once.')
+    .description(
+      'Herald: get an official statement to the press, partners and the website, at the right moment, exactly once.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerValidateCommand(program);
@@ -24,7 +26,13 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   // The local stack pulls in the emulators; load it only when asked for.
   const first = argv[2];
-  if (first === undefined || first === 'dev' || first === 'help' || first === '--help' || first === '-h') {
+  if (
+    first === undefined ||
+    first === 'dev' ||
+    first === 'help' ||
+    first === '--help' ||
+    first === '-h'
+  ) {
     const { registerDevCommand } = await import('./dev');
     registerDevCommand(program);
   }

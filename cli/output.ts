@@ -14,9 +14,12 @@ export function formatIssues(file: string, issues: Issue[], label = ''): string[
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return `cannot find ${(error as NodeJS.ErrnoException).path ?? 'the file'}.`;
-    if (code === 'EACCES') return `permission denied reading ${(error as NodeJS.ErrnoException).path ?? 'the file'}.`;
-    if (code === 'EISDIR') return `${(error as NodeJS.ErrnoException).path ?? 'the path'} is a folder, not a file.`;
+    if (code === 'ENOENT')
+      return `cannot find ${(error as NodeJS.ErrnoException).path ?? 'the file'}.`;
+    if (code === 'EACCES')
+      return `permission denied reading ${(error as NodeJS.ErrnoException).path ?? 'the file'}.`;
+    if (code === 'EISDIR')
+      return `${(error as NodeJS.ErrnoException).path ?? 'the path'} is a folder, not a file.`;
     return error.message;
   }
   return String(error);

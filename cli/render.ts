@@ -40,11 +40,20 @@ interface RenderOptions {
 export function registerRenderCommand(program: Command): void {
   program
     .command('render')
-    .description('Render a statement into the email (HTML, text, raw MIME), social copy and partner message.')
+    .description(
+      'Render a statement into the email (HTML, text, raw MIME), social copy and partner message.',
+    )
     .argument('<file>', 'statement JSON file')
     .requiredOption('--out <dir>', 'folder to write the rendered files to')
-    .option('--recipient <email>', 'the journalist the sample email is addressed to', 'journalist@example.com')
-    .option('--config <file>', 'herald.config.json to take the sender and time zone from (default ./herald.config.json when present)')
+    .option(
+      '--recipient <email>',
+      'the journalist the sample email is addressed to',
+      'journalist@example.com',
+    )
+    .option(
+      '--config <file>',
+      'herald.config.json to take the sender and time zone from (default ./herald.config.json when present)',
+    )
     .option('--now <time>', 'render as if it were this ISO 8601 time (for embargoes)')
     .action(async (file: string, options: RenderOptions) => {
       const now = parseNow(options.now);
@@ -56,9 +65,13 @@ export function registerRenderCommand(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
-      const configPath = options.config ?? (existsSync('herald.config.json') ? 'herald.config.json' : undefined);
+      const configPath =
+        options.config ?? (existsSync('herald.config.json') ? 'herald.config.json' : undefined);
       const config = configPath ? loadConfigFile(configPath) : undefined;
-      const parsed = parseStatement(bytes, { now, defaultTimezone: config?.timezone ?? 'Europe/London' });
+      const parsed = parseStatement(bytes, {
+        now,
+        defaultTimezone: config?.timezone ?? 'Europe/London',
+      });
       if (!parsed.ok) {
         for (const line of formatIssues(file, parsed.errors)) process.stderr.write(`${line}\n`);
         process.exitCode = EXIT.invalid;
@@ -70,7 +83,8 @@ export function registerRenderCommand(program: Command): void {
         process.exitCode = EXIT.invalid;
         return;
       }
-      for (const line of formatIssues(file, parsed.warnings, 'warning: ')) process.stderr.write(`${line}\n`);
+      for (const line of formatIssues(file, parsed.warnings, 'warning: '))
+        process.stderr.write(`${line}\n`);
 
       const { statement, embargo } = parsed;
       const rendered = await renderStatement(statement, { embargo });
@@ -94,7 +108,8 @@ export function registerRenderCommand(program: Command): void {
         'envelope.json': `${JSON.stringify(partner.message, null, 2)}\n`,
         'attributes.json': `${JSON.stringify(partner.attributes, null, 2)}\n`,
       };
-      for (const [name, content] of Object.entries(files)) await writeFile(join(out, name), content);
+      for (const [name, content] of Object.entries(files))
+        await writeFile(join(out, name), content);
 
       process.stdout.write(
         [

@@ -1,8 +1,8 @@
 /** `herald validate <files…> [--json]`: check statements before they go in the bucket. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseStatement } from '../core/statement/parse';
 import { checkSocialOverrides } from '../core/social';
+import { parseStatement } from '../core/statement/parse';
 import type { Issue } from '../core/types';
 import { describeError, EXIT, formatIssues, UsageError } from './output';
 
@@ -18,13 +18,20 @@ export async function validateFile(file: string, now: Date): Promise<FileVerdict
   const result = parseStatement(bytes, { now });
   if (!result.ok) return { file, valid: false, errors: result.errors, warnings: result.warnings };
   const socialErrors = checkSocialOverrides(result.statement);
-  return { file, valid: socialErrors.length === 0, errors: socialErrors, warnings: result.warnings };
+  return {
+    file,
+    valid: socialErrors.length === 0,
+    errors: socialErrors,
+    warnings: result.warnings,
+  };
 }
 
 export function registerValidateCommand(program: Command): void {
   program
     .command('validate')
-    .description('Check statement files against the statement format; prints every problem with its field path.')
+    .description(
+      'Check statement files against the statement format; prints every problem with its field path.',
+    )
     .argument('<files...>', 'statement JSON files')
     .option('--json', 'print a JSON array, one {file, valid, errors, warnings} per file')
     .option('--now <time>', 'judge embargoes as if it were this ISO 8601 time')
@@ -38,7 +45,8 @@ export function registerValidateCommand(program: Command): void {
         } catch (error) {
           unreadable = true;
           const message = `cannot read ${file}: ${describeError(error)}`;
-          if (options.json) verdicts.push({ file, valid: false, errors: [{ path: '', message }], warnings: [] });
+          if (options.json)
+            verdicts.push({ file, valid: false, errors: [{ path: '', message }], warnings: [] });
           else process.stderr.write(`herald: ${message}\n`);
         }
       }
@@ -46,12 +54,22 @@ export function registerValidateCommand(program: Command): void {
         process.stdout.write(`${JSON.stringify(verdicts, null, 2)}\n`);
       } else {
         for (const v of verdicts) {
-          const lines = [...formatIssues(v.file, v.errors), ...formatIssues(v.file, v.warnings, 'warning: ')];
-          if (v.valid) process.stdout.write(`${v.file}: valid${v.warnings.length ? ` (${v.warnings.length} warning${v.warnings.length > 1 ? 's' : ''})` : ''}\n`);
+          const lines = [
+            ...formatIssues(v.file, v.errors),
+            ...formatIssues(v.file, v.warnings, 'warning: '),
+          ];
+          if (v.valid)
+            process.stdout.write(
+              `${v.file}: valid${v.warnings.length ? ` (${v.warnings.length} warning${v.warnings.length > 1 ? 's' : ''})` : ''}\n`,
+            );
           for (const line of lines) process.stdout.write(`${line}\n`);
         }
       }
-      process.exitCode = unreadable ? EXIT.usage : verdicts.every((v) => v.valid) ? EXIT.ok : EXIT.invalid;
+      process.exitCode = unreadable
+        ? EXIT.usage
+        : verdicts.every((v) => v.valid)
+          ? EXIT.ok
+          : EXIT.invalid;
     });
 }
 
@@ -59,7 +77,9 @@ export function parseNow(value: string | undefined): Date {
   if (value === undefined) return new Date();
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) {
-    throw new UsageError(`--now must be an ISO 8601 time such as 2024-02-20T09:00:00Z, not "${value}".`);
+    throw new UsageError(
+      `--now must be an ISO 8601 time such as 2024-02-20T09:00:00Z, not "${value}".`,
+    );
   }
   return date;
 }

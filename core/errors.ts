@@ -16,7 +16,7 @@ export class ConfigError extends HeraldError {
   readonly issues: Issue[];
 
   constructor(issues: Issue[], source = 'herald.config.json', options?: ErrorOptions) {
-    super(`${source} is not valid:\n${formatIssueLines(issues)}`, options);
+    super(`Cannot use ${source}:\n${formatIssueLines(issues)}`, options);
     this.issues = issues;
   }
 }

@@ -8,7 +8,8 @@ import { emailAddress, isHttpsUrl, isIanaTimeZone } from '../statement/schema';
 const SUBSCRIPTION_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 /** `Press Office <press@example.org>` or `press@example.org`. */
-const MAILBOX = /^(?:[^<>\r\n\0]{1,100} <[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
+const MAILBOX =
+  /^(?:[^<>\r\n\0]{1,100} <[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
 
 /**
  * An SNS subscription filter policy (attribute scope). Deep checks of operators and
@@ -21,7 +22,8 @@ export const filterPolicySchema = z.record(z.string(), z.unknown(), {
 const subscription = z
   .strictObject({
     name: z.string().regex(SUBSCRIPTION_NAME, {
-      error: 'A subscription name must be 1–40 lower-case letters, digits and dashes, e.g. "west-midlands-police".',
+      error:
+        'A subscription name must be 1–40 lower-case letters, digits and dashes, e.g. "west-midlands-police".',
     }),
     protocol: z.enum(['https', 'sqs', 'email', 'lambda'], {
       error: 'protocol must be one of "https", "sqs", "email", "lambda".',
@@ -48,7 +50,11 @@ const subscription = z
         sqs: 'an SQS queue ARN (arn:aws:sqs:<region>:<account>:<queue>)',
         lambda: 'a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)',
       }[s.protocol];
-      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: `endpoint must be ${expected} for protocol "${s.protocol}".` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message: `endpoint must be ${expected} for protocol "${s.protocol}".`,
+      });
     }
     if (s.rawMessageDelivery && s.protocol === 'email') {
       ctx.addIssue({
@@ -59,66 +65,77 @@ const subscription = z
     }
   });
 
-export const configSchema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    sender: z.strictObject({
-      from: z.string().regex(MAILBOX, {
-        error: 'sender.from must be an address like "Press Office <press@example.org>" or "press@example.org".',
-      }),
-      sesIdentity: z
-        .string()
-        .regex(/^(?:[^\s@]+@)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, {
-          error: 'sender.sesIdentity must be the verified SES domain (example.org) or email address.',
-        }),
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  sender: z.strictObject({
+    from: z.string().regex(MAILBOX, {
+      error:
+        'sender.from must be an address like "Press Office <press@example.org>" or "press@example.org".',
     }),
-    opsEmails: z
-      .array(emailAddress('Each ops email'))
-      .min(1, { error: 'opsEmails needs at least one address: someone must hear about rejected files and failures.' }),
-    timezone: z
-      .string()
-      .refine(isIanaTimeZone, { error: 'timezone must be an IANA zone such as "Europe/London".' })
-      .default('Europe/London'),
-    press: z
-      .strictObject({
-        sendRatePerSecond: z
-          .number()
-          .int({ error: 'press.sendRatePerSecond must be a whole number.' })
-          .min(1, { error: 'press.sendRatePerSecond must be at least 1.' })
-          .max(1000, { error: 'press.sendRatePerSecond must be at most 1000 (your SES account rate).' })
-          .default(14),
-        listKey: z
-          .string()
-          .regex(/^lists\/[A-Za-z0-9._-]+\.csv$/, { error: 'press.listKey must be a CSV under lists/, e.g. "lists/press.csv".' })
-          .default('lists/press.csv'),
-      })
-      .prefault({}),
-    partners: z
-      .strictObject({
-        accounts: z
-          .array(z.string().regex(/^\d{12}$/, { error: 'Each partner account must be a 12-digit AWS account id in quotes.' }))
-          .default([]),
-        subscriptions: z.array(subscription).default([]),
-      })
-      .prefault({})
-      .superRefine((p, ctx) => {
-        const seen = new Set<string>();
-        p.subscriptions.forEach((s, i) => {
-          if (seen.has(s.name)) {
-            ctx.addIssue({ code: 'custom', path: ['subscriptions', i, 'name'], message: `Two subscriptions are named "${s.name}"; names must be unique.` });
-          }
-          seen.add(s.name);
-        });
-      }),
-    website: z
-      .strictObject({
-        hookUrl: z
-          .string()
-          .refine(isHttpsUrl, { error: 'website.hookUrl must be an https:// URL.' })
-          .optional(),
-      })
-      .prefault({}),
-  });
+    sesIdentity: z.string().regex(/^(?:[^\s@]+@)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, {
+      error: 'sender.sesIdentity must be the verified SES domain (example.org) or email address.',
+    }),
+  }),
+  opsEmails: z.array(emailAddress('Each ops email')).min(1, {
+    error:
+      'opsEmails needs at least one address: someone must hear about rejected files and failures.',
+  }),
+  timezone: z
+    .string()
+    .refine(isIanaTimeZone, { error: 'timezone must be an IANA zone such as "Europe/London".' })
+    .default('Europe/London'),
+  press: z
+    .strictObject({
+      sendRatePerSecond: z
+        .number()
+        .int({ error: 'press.sendRatePerSecond must be a whole number.' })
+        .min(1, { error: 'press.sendRatePerSecond must be at least 1.' })
+        .max(1000, {
+          error: 'press.sendRatePerSecond must be at most 1000 (your SES account rate).',
+        })
+        .default(14),
+      listKey: z
+        .string()
+        .regex(/^lists\/[A-Za-z0-9._-]+\.csv$/, {
+          error: 'press.listKey must be a CSV under lists/, e.g. "lists/press.csv".',
+        })
+        .default('lists/press.csv'),
+    })
+    .prefault({}),
+  partners: z
+    .strictObject({
+      accounts: z
+        .array(
+          z.string().regex(/^\d{12}$/, {
+            error: 'Each partner account must be a 12-digit AWS account id in quotes.',
+          }),
+        )
+        .default([]),
+      subscriptions: z.array(subscription).default([]),
+    })
+    .prefault({})
+    .superRefine((p, ctx) => {
+      const seen = new Set<string>();
+      p.subscriptions.forEach((s, i) => {
+        if (seen.has(s.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['subscriptions', i, 'name'],
+            message: `Two subscriptions are named "${s.name}"; names must be unique.`,
+          });
+        }
+        seen.add(s.name);
+      });
+    }),
+  website: z
+    .strictObject({
+      hookUrl: z
+        .string()
+        .refine(isHttpsUrl, { error: 'website.hookUrl must be an https:// URL.' })
+        .optional(),
+    })
+    .prefault({}),
+});
 
 export type HeraldConfigInput = z.input<typeof configSchema>;
 export type HeraldConfig = z.output<typeof configSchema>;

@@ -3,9 +3,10 @@
  * left open), the plain-text part, the social copy and the whole statement as
  * plain text for partners. Senders only fill slots (core/render/slots).
  */
+
+import { renderSocial } from '../social';
 import type { Statement } from '../statement/schema';
 import type { EmbargoInfo, RenderedStatement } from '../types';
-import { renderSocial } from '../social';
 import { renderEmail, renderStatementText } from './email';
 
 export interface RenderOptions {

@@ -11,12 +11,12 @@ export type SlotValues = Record<SlotName, string>;
 export function fillSlots(
   slotted: SlottedText,
   values: SlotValues,
-  escape: (value: string) => string = (v) => v,
+  escapeValue: (value: string) => string = (v) => v,
 ): string {
   let out = slotted.parts[0] ?? '';
   for (let i = 0; i < slotted.slots.length; i++) {
     const slot = slotted.slots[i] as SlotName;
-    out += escape(values[slot]) + (slotted.parts[i + 1] ?? '');
+    out += escapeValue(values[slot]) + (slotted.parts[i + 1] ?? '');
   }
   return out;
 }
@@ -36,7 +36,8 @@ export function splitSlots(rendered: string, marker: (slot: SlotName) => string)
     for (const slot of names) {
       const m = marker(slot);
       const index = rest.indexOf(m);
-      if (index !== -1 && (next === null || index < next.index)) next = { index, slot, length: m.length };
+      if (index !== -1 && (next === null || index < next.index))
+        next = { index, slot, length: m.length };
     }
     if (next === null) break;
     parts.push(rest.slice(0, next.index));

@@ -72,7 +72,9 @@ export function shortenings(lead: string, language: string): string[] {
     const end = s.index + s.segment.length;
     if (!s.isWordLike || end >= lead.length || insideUrl(end)) continue;
     // A dangling comma or dash before … reads as a typo; a URL's last character is kept.
-    const kept = endsUrl(end) ? lead.slice(0, end) : lead.slice(0, end).replace(/[\s,;:–—-]+$/u, '');
+    const kept = endsUrl(end)
+      ? lead.slice(0, end)
+      : lead.slice(0, end).replace(/[\s,;:–—-]+$/u, '');
     if (kept === '') continue;
     cuts.push(endsUrl(end) ? `${kept} ${ELLIPSIS}` : `${kept}${ELLIPSIS}`);
   }
@@ -86,7 +88,8 @@ export function shortenings(lead: string, language: string): string[] {
 export function hardCuts(lead: string): string[] {
   const chars = graphemes(lead);
   const out: string[] = [];
-  for (let n = chars.length - 1; n >= 1; n--) out.push(`${chars.slice(0, n).join('').trimEnd()}${ELLIPSIS}`);
+  for (let n = chars.length - 1; n >= 1; n--)
+    out.push(`${chars.slice(0, n).join('').trimEnd()}${ELLIPSIS}`);
   return out;
 }
 

@@ -66,7 +66,9 @@ export const httpsUrl = (what = 'This link') =>
   z
     .string({ error: `${what} must be a web address in double quotes, starting with https://.` })
     .trim()
-    .max(LIMITS.url, { error: `${what} is too long: keep it to ${LIMITS.url} characters or fewer.` })
+    .max(LIMITS.url, {
+      error: `${what} is too long: keep it to ${LIMITS.url} characters or fewer.`,
+    })
     .refine((s) => !SINGLE_LINE_FORBIDDEN.test(s) && !/\s/.test(s), {
       error: `${what} must not contain spaces or line breaks.`,
     })
@@ -77,7 +79,9 @@ export const httpsUrl = (what = 'This link') =>
 export function isHttpsUrl(value: string): boolean {
   try {
     const url = new URL(value);
-    return url.protocol === 'https:' && url.hostname.includes('.') && !url.username && !url.password;
+    return (
+      url.protocol === 'https:' && url.hostname.includes('.') && !url.username && !url.password
+    );
   } catch {
     return false;
   }
@@ -161,7 +165,10 @@ const organisation = z.strictObject(
     website: httpsUrl('The organisation website').optional(),
     logoUrl: httpsUrl('The logo address').optional(),
   },
-  { error: 'organisation must be an object like {"name": "Birmingham Safeguarding Children Partnership"}.' },
+  {
+    error:
+      'organisation must be an object like {"name": "Birmingham Safeguarding Children Partnership"}.',
+  },
 );
 
 const embargo = z.strictObject(
@@ -207,10 +214,14 @@ const mediaContact = z
         })
         .optional(),
     },
-    { error: 'mediaContact must be an object like {"name": "Jo Bloggs", "email": "press@example.org"}.' },
+    {
+      error:
+        'mediaContact must be an object like {"name": "Jo Bloggs", "email": "press@example.org"}.',
+    },
   )
   .refine((c) => c.email !== undefined || c.phone !== undefined, {
-    error: 'The media contact needs an email or a phone number (or both) so journalists can reach them.',
+    error:
+      'The media contact needs an email or a phone number (or both) so journalists can reach them.',
   });
 
 const link = z.strictObject(
@@ -224,8 +235,12 @@ const link = z.strictObject(
 const socialText = (platform: string) =>
   z
     .string({ error: `The ${platform} text must be text in double quotes.` })
-    .refine((s) => s.trim().length > 0, { error: `The ${platform} text is empty; remove it to use the generated copy.` })
-    .refine((s) => s.length <= LIMITS.socialOverride, { error: `The ${platform} text is far too long.` })
+    .refine((s) => s.trim().length > 0, {
+      error: `The ${platform} text is empty; remove it to use the generated copy.`,
+    })
+    .refine((s) => s.length <= LIMITS.socialOverride, {
+      error: `The ${platform} text is far too long.`,
+    })
     .refine((s) => !MULTI_LINE_FORBIDDEN.test(s), {
       error: `The ${platform} text contains invisible control characters.`,
     })
@@ -235,9 +250,12 @@ const social = z.strictObject(
   {
     hashtags: z
       .array(
-        z.string({ error: 'Each hashtag must be text in double quotes.' }).refine((s) => HASHTAG.test(s), {
-          error: 'A hashtag must be letters and digits only, without the # sign or spaces, e.g. "SafeguardingChildren".',
-        }),
+        z
+          .string({ error: 'Each hashtag must be text in double quotes.' })
+          .refine((s) => HASHTAG.test(s), {
+            error:
+              'A hashtag must be letters and digits only, without the # sign or spaces, e.g. "SafeguardingChildren".',
+          }),
         { error: 'social.hashtags must be a list like ["Safeguarding", "Birmingham"].' },
       )
       .max(LIMITS.hashtags, { error: `Use at most ${LIMITS.hashtags} hashtags.` })
@@ -251,7 +269,10 @@ const social = z.strictObject(
           mastodon: socialText('Mastodon'),
           linkedin: socialText('LinkedIn'),
         },
-        { error: 'social.text must be an object with any of "x", "bluesky", "mastodon", "linkedin".' },
+        {
+          error:
+            'social.text must be an object with any of "x", "bluesky", "mastodon", "linkedin".',
+        },
       )
       .optional(),
   },
@@ -260,23 +281,37 @@ const social = z.strictObject(
 
 const channels = z.strictObject(
   {
-    press: z.boolean({ error: 'channels.press must be true or false (without quotes).' }).default(true),
-    partners: z.boolean({ error: 'channels.partners must be true or false (without quotes).' }).default(true),
-    website: z.boolean({ error: 'channels.website must be true or false (without quotes).' }).default(true),
+    press: z
+      .boolean({ error: 'channels.press must be true or false (without quotes).' })
+      .default(true),
+    partners: z
+      .boolean({ error: 'channels.partners must be true or false (without quotes).' })
+      .default(true),
+    website: z
+      .boolean({ error: 'channels.website must be true or false (without quotes).' })
+      .default(true),
   },
   { error: 'channels must be an object like {"press": true, "partners": true, "website": false}.' },
 );
 
+/** Fields read by the statement-level cross-field check below. */
+const CROSS_CHECKED: ReadonlySet<string> = new Set([
+  'revision',
+  'status',
+  'correction',
+  'withdrawalReason',
+]);
+
 export const statementSchema = z
   .strictObject({
-    $schema: z.string({ error: '$schema must be text (the address of the statement JSON Schema).' }).optional(),
+    $schema: z
+      .string({ error: '$schema must be text (the address of the statement JSON Schema).' })
+      .optional(),
     schemaVersion: z.literal(1, { error: 'schemaVersion must be 1 (or leave it out).' }).default(1),
-    id: z
-      .string({ error: 'id must be text in double quotes.' })
-      .regex(STATEMENT_ID, {
-        error:
-          'id must be 3–64 characters of lower-case letters, digits and dashes, starting with a letter or digit, e.g. "bscp-2024-02-scr". Keep it the same for every revision.',
-      }),
+    id: z.string({ error: 'id must be text in double quotes.' }).regex(STATEMENT_ID, {
+      error:
+        'id must be 3–64 characters of lower-case letters, digits and dashes, starting with a letter or digit, e.g. "bscp-2024-02-scr". Keep it the same for every revision.',
+    }),
     revision: z
       .number({ error: 'revision must be a whole number (without quotes), starting at 1.' })
       .int({ error: 'revision must be a whole number, starting at 1.' })
@@ -295,11 +330,15 @@ export const statementSchema = z
     organisation,
     issued: z
       .string({ error: 'issued must be a date in double quotes, like "2024-02-21".' })
-      .refine(isRealDate, { error: 'issued must be a real calendar date written YYYY-MM-DD, like "2024-02-21".' }),
+      .refine(isRealDate, {
+        error: 'issued must be a real calendar date written YYYY-MM-DD, like "2024-02-21".',
+      }),
     embargo: embargo.optional(),
     language: z
       .string({ error: 'language must be a language tag in double quotes, like "en-GB" or "cy".' })
-      .refine(isLanguageTag, { error: 'language must be a BCP 47 language tag such as "en-GB", "cy" or "pl".' })
+      .refine(isLanguageTag, {
+        error: 'language must be a BCP 47 language tag such as "en-GB", "cy" or "pl".',
+      })
       .default('en-GB'),
     headline: singleLine(LIMITS.headline, 'The headline'),
     subheading: singleLine(LIMITS.subheading, 'The subheading').optional(),
@@ -316,7 +355,8 @@ export const statementSchema = z
     topics: z
       .array(
         z.string({ error: 'Each topic must be text in double quotes.' }).regex(TOPIC_SLUG, {
-          error: 'A topic must be a lower-case slug of letters, digits and dashes, e.g. "child-safeguarding".',
+          error:
+            'A topic must be a lower-case slug of letters, digits and dashes, e.g. "child-safeguarding".',
         }),
         { error: 'topics must be a list like ["safeguarding", "health"].' },
       )
@@ -326,22 +366,34 @@ export const statementSchema = z
     channels: channels.optional(),
     social: social.optional(),
   })
-  .superRefine((s, ctx) => {
-    if (s.status === 'publish' && s.revision > 1 && s.correction === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['correction'],
-        message: `A revision ${s.revision} statement needs "correction": a sentence telling journalists what changed.`,
-      });
-    }
-    if (s.status === 'withdraw' && s.withdrawalReason === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['withdrawalReason'],
-        message: 'A withdrawn statement needs "withdrawalReason": a sentence telling journalists why.',
-      });
-    }
-  });
+  .superRefine(
+    (s, ctx) => {
+      if (s.status === 'publish' && s.revision > 1 && s.correction === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['correction'],
+          message: `A revision ${s.revision} statement needs "correction": a sentence telling journalists what changed.`,
+        });
+      }
+      if (s.status === 'withdraw' && s.withdrawalReason === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['withdrawalReason'],
+          message:
+            'A withdrawn statement needs "withdrawalReason": a sentence telling journalists why.',
+        });
+      }
+    },
+    {
+      // Run even when other fields are wrong, so the author sees every error at once;
+      // skip only when the fields this check reads are themselves invalid.
+      when: (payload) =>
+        !payload.issues.some((i) => CROSS_CHECKED.has(String(i.path?.[0] ?? ''))) &&
+        typeof payload.value === 'object' &&
+        payload.value !== null &&
+        !Array.isArray(payload.value),
+    },
+  );
 
 /** What the author writes (defaults optional). */
 export type StatementInput = z.input<typeof statementSchema>;

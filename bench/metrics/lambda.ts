@@ -1,0 +1,288 @@
+/**
+ * send.bundleBytes, ingest.bundleBytes, send.coldInitRatio, ingest.coldInitMs.
+ *
+ * Bundles come from the stack's esbuild settings (bench/lib/bundle.ts). A cold
+ * start is a fresh `node` process importing index.mjs and handling one event
+ * (bench/harness/invoke.ts), with Lambda's NODE_OPTIONS, against the emulators
+ * (SES in its own process) and the stub for Secrets Manager / SNS / Scheduler.
+ * The floor is a bundle that only imports the SES client and sends one fixed
+ * raw message (bench/harness/ses-floor.ts). Runs alternate floor and send so
+ * drift on a busy machine hits both; the ratio is of the medians.
+ */
+import { join } from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { buildRawMessage } from '../../core/mime';
+import { renderStatement } from '../../core/render';
+import { journalistEmail } from '../fixtures/press-list';
+import {
+  type BenchAws,
+  BUCKET,
+  startBenchAws,
+  TABLE,
+  UNSUBSCRIBE_SECRET_ARN,
+} from '../lib/aws-env';
+import { type BuiltBundle, bundleLambda } from '../lib/bundle';
+import { type InvokeResult, invokeInChild, lambdaEnv, s3Event, sqsEvent } from '../lib/invoke';
+import { loadSample, type Sample } from '../lib/sample';
+import { median, round } from '../lib/stats';
+import type { BenchContext, Measurement, MetricGroup } from '../lib/types';
+
+const SENDER = 'Herald Press Office <press@example.org>';
+const ARN = (what: string) => `arn:aws:sns:eu-west-2:000000000000:herald-${what}`;
+
+function describeBundle(b: BuiltBundle): string {
+  const top = b.topInputs
+    .slice(0, 4)
+    .map((i) => `${i.name} ${(i.bytes / 1024).toFixed(0)} KB`)
+    .join(', ');
+  return `${(b.bytes / 2 ** 20).toFixed(2)} MB index.mjs + ${(b.mapBytes / 2 ** 20).toFixed(2)} MB map; largest inputs: ${top}`;
+}
+
+async function buildBundles(ctx: BenchContext, sample: Sample) {
+  const outDir = join(ctx.buildDir, 'lambda');
+  const rendered = await renderStatement(sample.statement, { embargo: sample.embargo });
+  // The floor sends the same bytes send would, so the emulator's parse cost cancels out.
+  const raw = await buildRawMessage(
+    rendered.email,
+    { email: 'floor@press.example.com' },
+    { from: SENDER, unsubscribeUrl: 'https://unsubscribe.example.org/u?t=floor', date: sample.now },
+  );
+  const [send, ingest, floor] = await Promise.all([
+    bundleLambda('send', join(ctx.root, 'functions/send/index.ts'), outDir),
+    bundleLambda('ingest', join(ctx.root, 'functions/ingest/index.ts'), outDir),
+    bundleLambda('ses-floor', join(ctx.root, 'bench/harness/ses-floor.ts'), outDir, {
+      define: { __FLOOR_RAW_BASE64__: JSON.stringify(raw.toString('base64')) },
+    }),
+  ]);
+  return { send, ingest, floor, rendered };
+}
+
+async function sendColdStarts(
+  ctx: BenchContext,
+  aws: BenchAws,
+  bundles: { send: BuiltBundle; floor: BuiltBundle },
+  sample: Sample,
+  emailJson: string,
+): Promise<{ send: InvokeResult[]; floor: InvokeResult[] }> {
+  const { id, revision } = sample.statement;
+  const emailKey = `rendered/${id}/${revision}/email.json`;
+  await aws.put(emailKey, emailJson);
+  const sendEnv = lambdaEnv('herald-send', {
+    ...aws.env,
+    LEDGER_TABLE: TABLE,
+    BUCKET_NAME: BUCKET,
+    SENDER_FROM: SENDER,
+    UNSUBSCRIBE_BASE_URL: 'https://unsubscribe.example.org/u',
+    UNSUBSCRIBE_SECRET_ARN,
+    SEND_RATE_PER_SECOND: '14',
+  });
+  const floorEnv = lambdaEnv('herald-ses-floor', aws.env);
+  const reps = ctx.quick ? 2 : 9;
+  const send: InvokeResult[] = [];
+  const floor: InvokeResult[] = [];
+  await aws.sesEmulator.clear();
+  // One warm-up pair (file cache, emulator JIT) that is not counted.
+  for (let i = -1; i < reps; i++) {
+    // A new journalist each time: the ledger would skip an address already sent to.
+    const batch = {
+      id,
+      revision,
+      emailKey,
+      recipients: [{ email: journalistEmail(900_000 + i + 1), name: 'Cold Start' }],
+    };
+    const f = await invokeInChild(ctx, bundles.floor.file, {}, floorEnv);
+    const s = await invokeInChild(
+      ctx,
+      bundles.send.file,
+      sqsEvent([JSON.stringify(batch)]),
+      sendEnv,
+    );
+    const failures =
+      (s.result as { batchItemFailures?: unknown[] } | null)?.batchItemFailures ?? [];
+    if (failures.length > 0) throw new Error(`send reported failures: ${JSON.stringify(s.result)}`);
+    if (i >= 0) {
+      floor.push(f);
+      send.push(s);
+    }
+  }
+  const stored = (await aws.sesEmulator.emails()).length;
+  if (stored !== 2 * (reps + 1)) {
+    throw new Error(
+      `expected ${2 * (reps + 1)} emails in the SES emulator, found ${stored}: a run did not send`,
+    );
+  }
+  return { send, floor };
+}
+
+async function ingestColdStarts(
+  ctx: BenchContext,
+  aws: BenchAws,
+  bundle: BuiltBundle,
+  sample: Sample,
+) {
+  const env = lambdaEnv('herald-ingest', {
+    ...aws.env,
+    LEDGER_TABLE: TABLE,
+    BUCKET_NAME: BUCKET,
+    PRESS_TOPIC_ARN: ARN('press'),
+    PARTNERS_TOPIC_ARN: ARN('partners'),
+    WEBSITE_TOPIC_ARN: ARN('website'),
+    OPS_TOPIC_ARN: ARN('ops'),
+    RELEASE_FUNCTION_ARN: 'arn:aws:lambda:eu-west-2:000000000000:function:herald-release',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/herald-scheduler',
+    SCHEDULE_GROUP: 'herald',
+    SCHEDULER_DLQ_ARN: 'arn:aws:sqs:eu-west-2:000000000000:herald-scheduler-dlq',
+    DEFAULT_TIMEZONE: 'Europe/London',
+  });
+  const source = JSON.parse(sample.bytes.toString('utf8')) as Record<string, unknown>;
+  const reps = ctx.quick ? 2 : 7;
+  const runs: InvokeResult[] = [];
+  let lastId = '';
+  for (let i = -1; i < reps; i++) {
+    // A fresh id per run (the ledger dedupes id#revision) with an embargo still ahead, the usual case.
+    lastId = `bench-cold-${Date.now().toString(36)}-${i + 1}`;
+    const statement = {
+      ...source,
+      id: lastId,
+      embargo: {
+        until: new Date(Date.now() + 86_400_000).toISOString(),
+        timezone: 'Europe/London',
+      },
+    };
+    const key = `incoming/${lastId}.json`;
+    const body = JSON.stringify(statement, null, 2);
+    await aws.put(key, body);
+    const run = await invokeInChild(
+      ctx,
+      bundle.file,
+      s3Event(BUCKET, key, Buffer.byteLength(body)),
+      env,
+    );
+    if (i >= 0) runs.push(run);
+  }
+  // The last run must have rendered: its email.json is what send reads.
+  await aws.s3.send(
+    new HeadObjectCommand({ Bucket: BUCKET, Key: `rendered/${lastId}/1/email.json` }),
+  );
+  return runs;
+}
+
+/**
+ * Where send's import time goes: bundles of the same settings that import
+ * cumulatively more of what send imports, each timed (import only) in fresh
+ * processes. Data for the cold-start ratio, not a metric.
+ */
+const IMPORT_STEPS: Array<{ label: string; imports: string; keep: string }> = [
+  {
+    label: 'SES client (floor)',
+    imports: "import { SESClient } from '@aws-sdk/client-ses';",
+    keep: 'SESClient',
+  },
+  {
+    label: '+ S3, DynamoDB, lib-dynamodb, Secrets Manager clients',
+    imports:
+      "import { S3Client } from '@aws-sdk/client-s3'; import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+    keep: 'S3Client, DynamoDBClient, DynamoDBDocumentClient, SecretsManagerClient',
+  },
+  { label: '+ zod', imports: "import { z } from 'zod';", keep: 'z.object' },
+  {
+    label: '+ core/mime (nodemailer)',
+    imports: "import { buildRawMessage } from './core/mime';",
+    keep: 'buildRawMessage',
+  },
+  {
+    label: '+ Powertools logger',
+    imports: "import { Logger } from '@aws-lambda-powertools/logger';",
+    keep: 'Logger',
+  },
+];
+
+async function importAttribution(ctx: BenchContext, reps: number): Promise<string> {
+  const outDir = join(ctx.buildDir, 'lambda-attribution');
+  const lines: string[] = [];
+  let previous = 0;
+  for (let i = 0; i < IMPORT_STEPS.length; i++) {
+    const steps = IMPORT_STEPS.slice(0, i + 1);
+    const contents = `${steps.map((s) => s.imports).join('\n')}\nexport const handler = async () => [${steps.map((s) => s.keep).join(', ')}].length;\n`;
+    const bundle = await bundleLambda(`step-${i}`, '', outDir, {
+      stdin: { contents, resolveDir: ctx.root, loader: 'ts', sourcefile: `step-${i}.ts` },
+    });
+    const runs: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      runs.push((await invokeInChild(ctx, bundle.file, {}, lambdaEnv('attribution', {}))).importMs);
+    }
+    const ms = median(runs);
+    lines.push(
+      `${steps[i]?.label}: ${ms.toFixed(0)} ms (${i === 0 ? '' : `+${(ms - previous).toFixed(0)} ms, `}${(bundle.bytes / 1024).toFixed(0)} KB)`,
+    );
+    previous = ms;
+  }
+  return lines.join('; ');
+}
+
+export const lambdaGroup: MetricGroup = {
+  id: 'lambda',
+  title: 'lambda: bundle sizes and cold starts (child processes)',
+  async run(ctx) {
+    const sample = await loadSample(ctx.root);
+    const bundles = await buildBundles(ctx, sample);
+    ctx.log(`send: ${describeBundle(bundles.send)}`);
+    ctx.log(`ingest: ${describeBundle(bundles.ingest)}`);
+    ctx.log(`floor: ${describeBundle(bundles.floor)}`);
+    const mjmlInSend = bundles.send.topInputs.filter((i) => /mjml/.test(i.name));
+    const out: Measurement[] = [
+      {
+        name: 'send.bundleBytes',
+        value: bundles.send.bytes,
+        unit: 'B',
+        floor: bundles.floor.bytes,
+        floorUnit: 'B (SES-only)',
+        note: `${describeBundle(bundles.send)}${mjmlInSend.length ? `; MJML PRESENT: ${mjmlInSend.map((m) => m.name).join(', ')}` : ''}`,
+      },
+      {
+        name: 'ingest.bundleBytes',
+        value: bundles.ingest.bytes,
+        unit: 'B',
+        note: describeBundle(bundles.ingest),
+      },
+    ];
+
+    const aws = await startBenchAws(ctx, 'lambda');
+    try {
+      const cold = await sendColdStarts(
+        ctx,
+        aws,
+        bundles,
+        sample,
+        JSON.stringify(bundles.rendered.email),
+      );
+      const sendMs = median(cold.send.map((r) => r.totalMs));
+      const floorMs = median(cold.floor.map((r) => r.totalMs));
+      const list = (rs: InvokeResult[]) => rs.map((r) => r.totalMs.toFixed(0)).join('/');
+      out.push({
+        name: 'send.coldInitRatio',
+        value: round(sendMs / floorMs, 2),
+        unit: 'x',
+        floor: round(floorMs, 1),
+        floorUnit: 'ms',
+        note: `send import+first message ${sendMs.toFixed(0)} ms (import ${median(cold.send.map((r) => r.importMs)).toFixed(0)}, handle ${median(cold.send.map((r) => r.invokeMs)).toFixed(0)}) vs floor ${floorMs.toFixed(0)} ms (import ${median(cold.floor.map((r) => r.importMs)).toFixed(0)}, send ${median(cold.floor.map((r) => r.invokeMs)).toFixed(0)}); runs send ${list(cold.send)}, floor ${list(cold.floor)}`,
+      });
+      if (!ctx.quick) {
+        const attribution = await importAttribution(ctx, 5);
+        ctx.log(`send import attribution (median import ms): ${attribution}`);
+        const last = out[out.length - 1];
+        if (last) last.note = `${last.note}. Import by step: ${attribution}`;
+      }
+      const ingest = await ingestColdStarts(ctx, aws, bundles.ingest, sample);
+      out.push({
+        name: 'ingest.coldInitMs',
+        value: round(median(ingest.map((r) => r.totalMs)), 0),
+        unit: 'ms',
+        note: `import ${median(ingest.map((r) => r.importMs)).toFixed(0)} ms + first statement ${median(ingest.map((r) => r.invokeMs)).toFixed(0)} ms (parse, MJML render, S3 writes, ledger, SNS, schedule); n=${ingest.length}; process start to done ${median(ingest.map((r) => r.sinceProcessStartMs)).toFixed(0)} ms`,
+      });
+    } finally {
+      await aws.stop();
+    }
+    return out;
+  },
+};

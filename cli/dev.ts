@@ -1,0 +1,381 @@
+/**
+ * `herald dev` (= `npm start`): the whole pipeline on this machine (local/stack.ts).
+ *
+ * Interactive: starts the stack on fixed ports, uploads the example statements in order,
+ * shows what happened to each, then watches `dropbox/` until Ctrl-C.
+ * `--once`: processes only the given files, waits until all immediate work is done, prints
+ * the outcome (`--json` for machines) and exits 0, even when files were rejected; non-zero
+ * only when the run itself failed.
+ */
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfigFile } from '../core/config/load';
+import { ConfigError } from '../core/errors';
+import { validateFilterPolicy } from '../core/filter-policy';
+import { formatEmbargoTime } from '../core/statement/embargo';
+import type { Issue } from '../core/types';
+import { frozenClock, runningClock } from '../local/clock';
+import { watchDropbox } from '../local/dropbox';
+import { DEFAULT_PORTS, type PortName } from '../local/emulators';
+import { type LocalStack, startLocalStack } from '../local/stack';
+import { type StatementSummary, toJsonReport } from '../local/summary';
+import { describeError, UsageError } from './output';
+
+interface DevOptions {
+  once?: boolean;
+  json?: boolean;
+  config: string;
+  pressList: string;
+  stateDir: string;
+  now?: string;
+  fastForward?: boolean;
+  dropbox: string;
+  s3Port?: number;
+  sesPort?: number;
+  dynamodbPort?: number;
+  httpPort?: number;
+}
+
+const EXAMPLES_DIR = 'examples/statements';
+
+function parsePort(flag: string): (value: string) => number {
+  return (value) => {
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new UsageError(`${flag} must be a port number between 0 and 65535, not "${value}".`);
+    }
+    return port;
+  };
+}
+
+export function registerDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description(
+      'Run the whole pipeline on this machine (local S3, SES and DynamoDB emulators; no AWS account). ' +
+        'Without --once: send the example statements, then watch dropbox/ until Ctrl-C.',
+    )
+    .argument(
+      '[files...]',
+      'statement files to process (with --once: only these; otherwise instead of the examples)',
+    )
+    .option('--once', 'process the given files, wait until all immediate work is done, then exit')
+    .option('--json', 'with --once: print the outcome as JSON')
+    .option('--config <file>', 'the Herald config file', 'herald.config.json')
+    .option(
+      '--press-list <csv>',
+      'the press list uploaded as the bucket press list',
+      'examples/press.csv',
+    )
+    .option('--state-dir <dir>', 'where outputs and emulator data go', '.herald')
+    .option('--now <ISO time>', 'pretend the time is this (e.g. 2024-02-20T09:00:00Z)')
+    .option(
+      '--fast-forward',
+      'after processing, move the clock past every pending embargo lift and release',
+    )
+    .option('--dropbox <dir>', 'folder watched for new statements (interactive mode)', 'dropbox')
+    .option(
+      '--s3-port <port>',
+      `S3 emulator port (default ${DEFAULT_PORTS.s3}; 0 = any free port)`,
+      parsePort('--s3-port'),
+    )
+    .option(
+      '--ses-port <port>',
+      `SES emulator and inbox port (default ${DEFAULT_PORTS.ses})`,
+      parsePort('--ses-port'),
+    )
+    .option(
+      '--dynamodb-port <port>',
+      `DynamoDB emulator port (default ${DEFAULT_PORTS.dynamodb})`,
+      parsePort('--dynamodb-port'),
+    )
+    .option(
+      '--http-port <port>',
+      `local receivers and unsubscribe pages port (default ${DEFAULT_PORTS.http})`,
+      parsePort('--http-port'),
+    )
+    .action(async (files: string[], options: DevOptions) => {
+      // The SDK's Node-version notice is about AWS, not this local run; keep the terminal for the summary.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+      await runDev(files, options);
+    });
+}
+
+function parseNow(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  if (Number.isNaN(time) || !/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+    throw new UsageError(
+      `--now must be an ISO 8601 time such as 2024-02-20T09:00:00Z, not "${value}".`,
+    );
+  }
+  return new Date(time);
+}
+
+function loadConfig(path: string) {
+  const config = loadConfigFile(path);
+  // SNS would refuse these policies at deploy time; say so now rather than filter wrongly.
+  const issues: Issue[] = config.partners.subscriptions.flatMap((s, i) =>
+    s.filterPolicy === undefined
+      ? []
+      : validateFilterPolicy(s.filterPolicy).map((issue) => ({
+          path: ['partners', 'subscriptions', String(i), 'filterPolicy', issue.path]
+            .filter((p) => p !== '')
+            .join('.'),
+          message: issue.message,
+        })),
+  );
+  if (issues.length > 0) throw new ConfigError(issues, path);
+  return config;
+}
+
+async function readInput(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new UsageError(`Cannot read ${what} ${path}: ${describeError(error)}`);
+  }
+}
+
+async function exampleFiles(): Promise<string[]> {
+  if (!existsSync(EXAMPLES_DIR)) return [];
+  const names = (await readdir(EXAMPLES_DIR)).filter((n) => n.endsWith('.json')).sort();
+  return names.map((n) => join(EXAMPLES_DIR, n));
+}
+
+function ports(options: DevOptions, randomByDefault: boolean): Record<PortName, number> {
+  const pick = (name: PortName, flag: number | undefined) =>
+    flag ?? (randomByDefault ? 0 : DEFAULT_PORTS[name]);
+  return {
+    s3: pick('s3', options.s3Port),
+    ses: pick('ses', options.sesPort),
+    dynamodb: pick('dynamodb', options.dynamodbPort),
+    http: pick('http', options.httpPort),
+  };
+}
+
+async function runDev(files: string[], options: DevOptions): Promise<void> {
+  if (options.once && files.length === 0) {
+    throw new UsageError(
+      'dev --once needs at least one statement file, e.g. herald dev --once my-statement.json',
+    );
+  }
+  if (options.json && !options.once) throw new UsageError('--json works only with --once.');
+  const now = parseNow(options.now);
+  const config = loadConfig(options.config);
+  const pressList = await readInput(options.pressList, 'the press list');
+  const inputs = options.once || files.length > 0 ? files : await exampleFiles();
+  const bodies = await Promise.all(
+    inputs.map(async (f) => ({ path: f, body: await readInput(f, 'the statement') })),
+  );
+
+  const out = process.stdout;
+  const live = !options.once && out.isTTY === true;
+  const printer = new SummaryPrinter(out, live);
+  let stack: LocalStack | undefined;
+  stack = await startLocalStack({
+    stateDir: options.stateDir,
+    config,
+    pressList,
+    // --once never needs fixed ports (nobody opens the inbox), so it can run beside `npm start`.
+    ports: ports(options, options.once === true),
+    // --once: a frozen clock, so nothing lifts unless --fast-forward says so.
+    clock: options.once ? frozenClock(now ?? new Date()) : runningClock(now),
+    ...(options.json
+      ? {}
+      : {
+          onChange: () => {
+            if (stack) printer.changed(stack);
+          },
+        }),
+  });
+  const stateDir = displayPath(stack.paths.stateDir);
+
+  try {
+    if (!options.json) {
+      out.write(`Herald local stack is running. Inbox: ${stack.endpoints.inbox}\n`);
+    }
+    for (const { path, body } of bodies) {
+      await stack.upload(basename(path), body);
+      await stack.drain();
+      if (!options.json) printer.settle(stack);
+    }
+    if (options.fastForward) {
+      const at = await stack.fastForward();
+      if (!options.json) {
+        out.write(
+          at
+            ? `Fast-forwarded the clock to ${at.toISOString()}: every embargo has lifted.\n`
+            : 'Fast-forward: no embargo was waiting.\n',
+        );
+        printer.settle(stack);
+      }
+    }
+    const summary = stack.summary();
+    if (options.json) {
+      out.write(`${JSON.stringify(toJsonReport(summary), null, 2)}\n`);
+      return;
+    }
+    out.write(footer(stack, stateDir, summary.deadLetters, summary.duplicateEmails));
+    if (options.once) return;
+
+    const dropbox = await watchDropbox({
+      directory: resolve(options.dropbox),
+      onFile: async (name, body) => {
+        out.write(`Dropbox: uploading ${name}…\n`);
+        await stack?.upload(name, body);
+        await stack?.drain();
+        if (stack) printer.settle(stack);
+      },
+      onError: (name, error) =>
+        out.write(`Dropbox: could not upload ${name}: ${describeError(error)}\n`),
+    });
+    out.write(
+      `Watching ${displayPath(dropbox.directory)}/: drop a statement JSON there to send it. Press Ctrl-C to stop.\n`,
+    );
+    await new Promise<void>((done) => {
+      process.once('SIGINT', () => done());
+      process.once('SIGTERM', () => done());
+    });
+    dropbox.close();
+    out.write('\nStopping…\n');
+  } finally {
+    await stack.stop();
+  }
+  if (!options.json) out.write(`Stopped. Everything that happened is in ${stateDir}/\n`);
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
+
+function footer(
+  stack: LocalStack,
+  stateDir: string,
+  deadLetters: number,
+  duplicates: number,
+): string {
+  const lines = [
+    '',
+    `Read the journalists' emails in the inbox: ${stack.endpoints.inbox}`,
+    `Everything is in ${stateDir}/: outbox/ (every email, with its headers), partners/ (what each partner got), website/hooks.jsonl, ops.jsonl.`,
+  ];
+  if (deadLetters > 0) {
+    lines.push(
+      `${deadLetters} message(s) could not be delivered after retries: see ${stateDir}/dead-letters.jsonl.`,
+    );
+  }
+  if (duplicates > 0)
+    lines.push(`Warning: ${duplicates} email(s) reached someone twice; see ${stateDir}/outbox/.`);
+  const pending = stack.scheduler.pending();
+  if (pending.length > 0) {
+    lines.push(
+      `${pending.length} embargo(es) will lift at their time while this runs (or use --now and --fast-forward).`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** One human line per statement. */
+export function describeStatement(s: StatementSummary, timeZone = 'Europe/London'): string {
+  const name = s.id === null ? s.file : `${s.file} (${s.id} revision ${s.revision})`;
+  switch (s.outcome) {
+    case 'rejected':
+      return [
+        `✗ ${s.file}: rejected with ${plural(s.errors.length, 'problem')}; nothing was sent. The report is in rejected/ in the bucket and ops were told.`,
+        ...s.errors.map((e) => `    ${e.path === '' ? '(file)' : e.path}: ${e.message}`),
+      ].join('\n');
+    case 'duplicate':
+      return `= ${name}: already processed; nothing sent again.`;
+    case 'ignored':
+      return `- ${s.file}: ignored (not a statement upload).`;
+    case 'pending':
+      return `… ${name}: still being processed.`;
+    case 'failed':
+      return `✗ ${s.file}: could not be processed (${s.errors[0]?.message ?? 'unknown error'}); see the dead letters.`;
+    default: {
+      const press = `${plural(s.press.emailed, 'journalist')} emailed${s.press.skipped > 0 ? `, ${s.press.skipped} skipped` : ''}${s.press.failed > 0 ? `, ${s.press.failed} failed` : ''}`;
+      const partnerCounts = Object.entries(s.partners);
+      const notified = partnerCounts.filter(([, n]) => n > 0).map(([p]) => p);
+      const partners =
+        partnerCounts.length === 0
+          ? 'no partners configured'
+          : notified.length === 0
+            ? 'no partner matched'
+            : `partners notified: ${notified.join(', ')}`;
+      const release = s.release.released
+        ? 'released'
+        : s.release.at
+          ? `embargoed: releases at ${formatEmbargoTime(new Date(s.release.at), timeZone)}`
+          : s.outcome === 'withdrawn'
+            ? 'release cancelled'
+            : 'not released';
+      return `✓ ${name}: ${s.outcome}; ${press}; ${partners}; ${release}.`;
+    }
+  }
+}
+
+function progressBar(done: number, total: number, width = 24): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${done}/${total}`;
+}
+
+/**
+ * Prints each statement's line once it has settled, then a line for each later release.
+ * On a TTY, a single status line with a progress bar is redrawn while a large list sends.
+ */
+class SummaryPrinter {
+  private printed = new Set<number>();
+  private releasedShown = new Set<number>();
+  private statusShown = false;
+  private lastDraw = 0;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly live: boolean,
+  ) {}
+
+  changed(stack: LocalStack): void {
+    const summary = stack.summary();
+    summary.statements.forEach((s, i) => {
+      if (this.printed.has(i) && s.release.released && !this.releasedShown.has(i)) {
+        this.releasedShown.add(i);
+        this.clearStatus();
+        this.out.write(`↳ ${s.file}: embargo lifted; released to the website and partners.\n`);
+      }
+    });
+    if (!this.live) return;
+    const current = summary.statements.find((s, i) => !this.printed.has(i) && s.pressSelected > 20);
+    const now = Date.now();
+    if (!current || now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    this.out.write(
+      `\r\x1b[K  ${current.file}: emailing ${progressBar(current.press.emailed, current.pressSelected)}`,
+    );
+    this.statusShown = true;
+  }
+
+  settle(stack: LocalStack): void {
+    const timeZone = stack.config.timezone;
+    this.clearStatus();
+    stack.summary().statements.forEach((s, i) => {
+      if (this.printed.has(i)) return;
+      this.printed.add(i);
+      if (s.release.released) this.releasedShown.add(i);
+      this.out.write(`${describeStatement(s, timeZone)}\n`);
+    });
+  }
+
+  private clearStatus(): void {
+    if (!this.statusShown) return;
+    this.out.write('\r\x1b[K');
+    this.statusShown = false;
+  }
+}

@@ -1,0 +1,393 @@
+/**
+ * The press email: subject, HTML (MJML, rendered once per statement revision)
+ * and the plain-text part, plus the statement as plain text for partners.
+ *
+ * Per-recipient slots: the HTML carries `greeting` (where "Dear Jane Smith,"
+ * goes; may be empty) and `unsubscribeUrl` (inside an href). Senders fill them
+ * with `fillSlots(email.html, values, escapeHtml)` and
+ * `fillSlots(email.text, values)`: slot values are plain text, escaped on fill.
+ */
+import { randomUUID } from 'node:crypto';
+import mjml2html from 'mjml';
+import { type PressEmailView, pressEmailMjml, SECTION_TITLES } from '../../templates/press-email';
+import { HeraldError } from '../errors';
+import { KIND_LABELS, type Statement } from '../statement/schema';
+import type { EmbargoInfo, RenderedEmail, SlotName, SlottedText } from '../types';
+import {
+  firstParagraphText,
+  linkText,
+  markdownToHtml,
+  markdownToText,
+  oneLine,
+  summaryOf,
+  TEXT_WIDTH,
+  type TextDirection,
+  truncateAtWord,
+  underlined,
+  wrapText,
+} from './markdown';
+import { escapeHtml } from './mjml-tag';
+import { splitSlots } from './slots';
+
+// Re-exported so callers need one import; summaryOf itself lives in the MJML-free markdown module.
+export { escapeHtml, summaryOf };
+
+/** MJML rejected the template or its output is not what the senders rely on. */
+export class EmailRenderError extends HeraldError {
+  override name = 'EmailRenderError';
+  constructor(
+    message: string,
+    readonly details: readonly string[] = [],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** GOV.UK Notify's preheader cap. */
+export const PREVIEW_MAX = 256;
+
+// ---------------------------------------------------------------------------
+// Small text helpers
+
+function sameText(a: string, b: string): boolean {
+  return oneLine(a).toLocaleLowerCase() === oneLine(b).toLocaleLowerCase();
+}
+
+function isCorrection(statement: Statement): boolean {
+  return statement.status === 'publish' && statement.revision > 1;
+}
+
+function isWithdrawn(statement: Statement): boolean {
+  return statement.status === 'withdraw';
+}
+
+// ---------------------------------------------------------------------------
+// Exported pieces other renderers share
+
+/** `EMBARGOED until 00:01 GMT, Wednesday 21 February 2024 — not for publication or broadcast before this time` */
+export function embargoNotice(embargo: EmbargoInfo): string {
+  return `EMBARGOED until ${embargo.display} — not for publication or broadcast before this time`;
+}
+
+export const WITHDRAWN_LABEL = 'WITHDRAWN – DO NOT PUBLISH';
+
+/**
+ * The subject: `EMBARGOED until <display>: <headline>`, `CORRECTION: …` for a
+ * later revision (before the embargo prefix when both apply),
+ * `WITHDRAWN – DO NOT PUBLISH: <headline>` for a withdrawal, else the headline.
+ * Always one line.
+ */
+export function emailSubject(statement: Statement, embargo: EmbargoInfo | null): string {
+  const headline = oneLine(statement.headline);
+  if (isWithdrawn(statement)) return `${WITHDRAWN_LABEL}: ${headline}`;
+  let subject = headline;
+  if (embargo) subject = `EMBARGOED until ${embargo.display}: ${subject}`;
+  if (isCorrection(statement)) subject = `CORRECTION: ${subject}`;
+  return subject;
+}
+
+// ---------------------------------------------------------------------------
+// View building
+
+/** `21 February 2024` in the statement's language (the date itself, no time zone shift). */
+export function formatIssued(issued: string, language: string): string {
+  const [y, m, d] = issued.split('-').map(Number) as [number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(y, m - 1, d); // setUTCFullYear, unlike Date.UTC, keeps years below 100
+  return new Intl.DateTimeFormat(language, {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(date);
+}
+
+const RTL_SCRIPTS = new Set([
+  'Arab',
+  'Hebr',
+  'Thaa',
+  'Syrc',
+  'Nkoo',
+  'Adlm',
+  'Rohg',
+  'Mand',
+  'Samr',
+]);
+
+export function textDirection(language: string): TextDirection {
+  try {
+    const script = new Intl.Locale(language).maximize().script;
+    return script !== undefined && RTL_SCRIPTS.has(script) ? 'rtl' : 'ltr';
+  } catch {
+    return 'ltr';
+  }
+}
+
+/** The inbox preview: what changed or why it was withdrawn, else the summary; never the headline again. */
+function previewOf(statement: Statement): string {
+  const candidates: string[] = [];
+  if (isWithdrawn(statement) && statement.withdrawalReason) {
+    candidates.push(`Withdrawn: ${statement.withdrawalReason}`);
+  }
+  if (isCorrection(statement) && statement.correction) {
+    candidates.push(`Correction: ${statement.correction}`);
+  }
+  candidates.push(summaryOf(statement));
+  const first = firstParagraphText(statement.body);
+  if (first !== null) candidates.push(first);
+  if (statement.subheading) candidates.push(statement.subheading);
+  candidates.push(`${KIND_LABELS[statement.kind]} from ${statement.organisation.name}`);
+  const chosen =
+    candidates.map(oneLine).find((c) => c !== '' && !sameText(c, statement.headline)) ??
+    KIND_LABELS[statement.kind];
+  return truncateAtWord(chosen, PREVIEW_MAX);
+}
+
+function mailtoHref(address: string): string {
+  const at = address.lastIndexOf('@');
+  // Percent-encode the parts so `?`, `&` or `%` in a local part cannot add mailto headers.
+  return `mailto:${encodeURIComponent(address.slice(0, at))}@${encodeURIComponent(address.slice(at + 1))}`;
+}
+
+function telHref(phone: string): string {
+  return `tel:${phone.trim().startsWith('+') ? '+' : ''}${phone.replace(/\D/g, '')}`;
+}
+
+function headingBase(statement: Statement): 2 | 3 {
+  // Body headings sit under the subheading (an h2) when there is one, else under the h1.
+  return statement.subheading ? 3 : 2;
+}
+
+function buildView(
+  statement: Statement,
+  embargo: EmbargoInfo | null,
+  slots: Record<SlotName, string>,
+): PressEmailView {
+  const withdrawn = isWithdrawn(statement);
+  const dir = textDirection(statement.language);
+  const base = headingBase(statement);
+  const contact = statement.mediaContact;
+  return {
+    language: statement.language,
+    dir,
+    subject: emailSubject(statement, embargo),
+    preview: previewOf(statement),
+    embargoNotice: embargo && !withdrawn ? embargoNotice(embargo) : null,
+    withdrawal:
+      withdrawn && statement.withdrawalReason ? { reason: statement.withdrawalReason } : null,
+    correction:
+      isCorrection(statement) && statement.correction
+        ? { revision: statement.revision, text: statement.correction }
+        : null,
+    greetingSlot: slots.greeting,
+    unsubscribeSlot: slots.unsubscribeUrl,
+    kindLabel: KIND_LABELS[statement.kind],
+    reference: statement.reference ?? null,
+    issued: formatIssued(statement.issued, statement.language),
+    organisation: {
+      name: statement.organisation.name,
+      website: statement.organisation.website ?? null,
+      logoUrl: statement.organisation.logoUrl ?? null,
+    },
+    headline: statement.headline,
+    subheading: statement.subheading ?? null,
+    // A withdrawn statement is not sent again: only what identifies it.
+    body: withdrawn ? null : markdownToHtml(statement.body, { headingLevel: base, dir }),
+    signoff:
+      !withdrawn && statement.signoff
+        ? { name: statement.signoff.name, role: statement.signoff.role ?? null }
+        : null,
+    callout:
+      !withdrawn && statement.callout
+        ? markdownToHtml(statement.callout, { headingLevel: base, dir })
+        : null,
+    links: withdrawn ? [] : (statement.links ?? []),
+    notesToEditors:
+      !withdrawn && statement.notesToEditors
+        ? markdownToHtml(statement.notesToEditors, { headingLevel: 3, dir })
+        : null,
+    mediaContact: {
+      name: contact.name,
+      role: contact.role ?? null,
+      email: contact.email ? { address: contact.email, href: mailtoHref(contact.email) } : null,
+      phone: contact.phone ? { display: contact.phone, href: telHref(contact.phone) } : null,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Rendering
+
+const SLOT_ORDER: readonly SlotName[] = ['greeting', 'unsubscribeUrl'];
+
+/**
+ * Render the press email once. MJML runs with strict validation and no web
+ * fonts; any validation error throws `EmailRenderError`. Slots are markers made
+ * from a fresh random nonce, so no statement text can forge one.
+ */
+export async function renderEmail(
+  statement: Statement,
+  embargo: EmbargoInfo | null,
+): Promise<RenderedEmail> {
+  const nonce = randomUUID().replaceAll('-', '');
+  const marker = (slot: SlotName) => `herald-slot-${nonce}-${slot.toLowerCase()}`;
+  const view = buildView(statement, embargo, {
+    greeting: marker('greeting'),
+    unsubscribeUrl: marker('unsubscribeUrl'),
+  });
+  const source = pressEmailMjml(view);
+
+  let html: string;
+  try {
+    const result = await mjml2html(source, {
+      validationLevel: 'strict',
+      fonts: {},
+      minify: false,
+      beautify: false,
+      keepComments: false,
+    });
+    if (result.errors.length > 0) {
+      throw new EmailRenderError(
+        'MJML reported errors in the press email.',
+        result.errors.map((e) => e.formattedMessage),
+      );
+    }
+    html = result.html;
+  } catch (error) {
+    if (error instanceof EmailRenderError) throw error;
+    const details =
+      error instanceof Error && 'errors' in error && Array.isArray(error.errors)
+        ? error.errors.map((e: unknown) =>
+            typeof e === 'object' && e !== null && 'formattedMessage' in e
+              ? String(e.formattedMessage)
+              : String(e),
+          )
+        : [];
+    throw new EmailRenderError(
+      `MJML could not render the press email for ${statement.id} revision ${statement.revision}: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      details,
+      { cause: error },
+    );
+  }
+
+  const slotted = splitSlots(html, marker);
+  if (slotted.slots.join() !== SLOT_ORDER.join()) {
+    throw new EmailRenderError(
+      `The rendered email has slots [${slotted.slots.join(', ')}]; expected [${SLOT_ORDER.join(', ')}].`,
+    );
+  }
+
+  const contact = statement.mediaContact;
+  return {
+    statementId: statement.id,
+    revision: statement.revision,
+    language: statement.language,
+    subject: view.subject,
+    html: slotted,
+    text: emailText(statement, embargo),
+    replyTo: contact.email ? { name: contact.name, address: contact.email } : null,
+  };
+}
+
+/** The text part: greeting slot, the statement, then a footer ending in the unsubscribe slot. */
+function emailText(statement: Statement, embargo: EmbargoInfo | null): SlottedText {
+  const org = statement.organisation;
+  const footer = [
+    '-- ',
+    ...wrapText(
+      `You are receiving this email because you are on the press list for statements from ${org.name}.`,
+    ),
+    ...(org.website ? [org.website] : []),
+  ].join('\n');
+  return {
+    parts: ['', `\n\n${renderStatementText(statement, embargo)}\n\n${footer}\nUnsubscribe: `, '\n'],
+    slots: ['greeting', 'unsubscribeUrl'],
+  };
+}
+
+/**
+ * The whole statement as plain text, wrapped at 76 columns, with no slots:
+ * notices, kind/reference/date, headline, subheading, body, signoff, callout,
+ * links as `label: URL`, notes to editors and the media contact.
+ */
+export function renderStatementText(statement: Statement, embargo: EmbargoInfo | null): string {
+  const withdrawn = isWithdrawn(statement);
+  const blocks: string[][] = [];
+  const add = (...lines: string[]) => {
+    if (lines.length > 0) blocks.push(lines);
+  };
+
+  if (withdrawn) {
+    add(
+      WITHDRAWN_LABEL,
+      ...wrapText(
+        `This statement has been withdrawn. Do not publish or broadcast it, and remove it if you have already used it. Reason: ${statement.withdrawalReason ?? ''}`,
+      ),
+    );
+  } else {
+    if (embargo) add(...wrapText(embargoNotice(embargo)));
+    if (isCorrection(statement) && statement.correction) {
+      add(
+        ...wrapText(
+          `CORRECTION: this version (revision ${statement.revision}) replaces the one sent earlier. ${statement.correction}`,
+        ),
+      );
+    }
+  }
+
+  const meta = [
+    KIND_LABELS[statement.kind],
+    statement.reference && `Ref: ${statement.reference}`,
+    formatIssued(statement.issued, statement.language),
+  ].filter((p): p is string => typeof p === 'string' && p !== '');
+  add(...wrapText(meta.join(' · ')), ...wrapText(statement.organisation.name));
+  add(...underlined(statement.headline, '='));
+  if (statement.subheading) add(...wrapText(statement.subheading));
+
+  if (!withdrawn) {
+    add(markdownToText(statement.body));
+    if (statement.signoff) {
+      add(
+        ...wrapText(statement.signoff.name),
+        ...(statement.signoff.role ? wrapText(statement.signoff.role) : []),
+      );
+    }
+    if (statement.callout) {
+      // A bar down the side marks the highlighted box, as "> " marks a quote.
+      add(
+        ...markdownToText(statement.callout, TEXT_WIDTH - 2)
+          .split('\n')
+          .map((line) => (line === '' ? '|' : `| ${line}`)),
+      );
+    }
+    if (statement.links && statement.links.length > 0) {
+      add(
+        ...underlined(SECTION_TITLES.links, '-'),
+        ...statement.links.flatMap((l) =>
+          wrapText(linkText(l.label, l.url), TEXT_WIDTH - 2).map(
+            (line, i) => (i === 0 ? '- ' : '  ') + line,
+          ),
+        ),
+      );
+    }
+    if (statement.notesToEditors) {
+      add(
+        ...underlined(SECTION_TITLES.notesToEditors, '-'),
+        markdownToText(statement.notesToEditors),
+      );
+    }
+  }
+
+  const c = statement.mediaContact;
+  add(
+    ...underlined(SECTION_TITLES.mediaContact, '-'),
+    ...wrapText(c.role ? `${c.name}, ${c.role}` : c.name),
+    ...(c.email ? [`Email: ${c.email}`] : []),
+    ...(c.phone ? [`Phone: ${c.phone}`] : []),
+  );
+
+  return blocks.map((lines) => lines.join('\n')).join('\n\n');
+}

@@ -1,0 +1,2 @@
+export * from './unsubscribe-token';
+export * from './webhook-signature';

@@ -1,0 +1,249 @@
+/**
+ * dispatch: one PressJob (a statement revision for the press) → SendBatch
+ * messages of ≤ 50 journalists on the send queue.
+ *
+ * Reads the statement's topics from its partner envelope, streams the press
+ * list from S3 and keeps only the matching rows, adds everyone who received an
+ * earlier revision for a correction (only them for a withdrawal), drops
+ * suppressed addresses, and enqueues. Bad press-list rows go to the ops topic
+ * once per statement revision.
+ *
+ * A redelivered PressJob enqueues the same batches again. That is safe: `send`
+ * claims every recipient in the ledger before calling SES, so a journalist
+ * already mailed for this revision is skipped.
+ */
+import { Readable } from 'node:stream';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { HeraldError } from '../../core/errors';
+import {
+  mergeCorrectionRecipients,
+  normaliseEmail,
+  type PressListProblem,
+  type PressListSelection,
+  type PressListSource,
+  selectFromPressList,
+} from '../../core/press-list';
+import type { Recipient } from '../../core/types';
+import { effectSk, type Ledger, statementPk } from '../shared/ledger/client';
+import { runEffect } from '../shared/ledger/effects';
+import { recipientsOf } from '../shared/ledger/sends';
+import { suppressedAmong } from '../shared/ledger/suppression';
+import type { Logger } from '../shared/logger';
+import { type PressJob, parsePressJob, SEND_BATCH_SIZE, type SendBatch } from '../shared/messages';
+import type { Publisher, QueueSender } from '../shared/ports';
+import { getJson } from '../shared/storage';
+
+export interface DispatchSettings {
+  bucket: string;
+  tableName: string;
+  /** Usually `lists/press.csv`. */
+  pressListKey: string;
+}
+
+export interface DispatchDeps {
+  s3: S3Client;
+  ddb: DynamoDBDocumentClient;
+  queue: QueueSender;
+  /** For the ops topic. */
+  publisher: Publisher;
+  logger: Logger;
+  clock?: () => Date;
+  settings: DispatchSettings;
+}
+
+/** The press list could not be read at all; the job is retried (then dead-lettered) so nobody is skipped. */
+export class PressListUnreadableError extends HeraldError {
+  override name = 'PressListUnreadableError';
+}
+
+/** Lease on the report marker when no Lambda context tells us the deadline. */
+const DEFAULT_LEASE_MS = 60_000;
+
+/** Most problem lines in one ops message; the rest are counted. */
+const MAX_REPORTED_PROBLEMS = 200;
+
+const envelopeTopics = z.object({ statement: z.object({ topics: z.array(z.string()) }) });
+
+/** The partner envelope sits beside email.json (`rendered/<id>/<rev>/`). */
+export function envelopeKeyFor(emailKey: string): string {
+  const slash = emailKey.lastIndexOf('/');
+  return `${slash === -1 ? '' : emailKey.slice(0, slash + 1)}envelope.json`;
+}
+
+export interface DispatchSummary {
+  recipients: number;
+  batches: number;
+  suppressed: number;
+  problems: number;
+}
+
+export function createDispatchHandler(deps: DispatchDeps) {
+  const { s3, logger, settings } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const ledger: Ledger = { ddb: deps.ddb, tableName: settings.tableName };
+
+  async function openPressList(): Promise<PressListSource | null> {
+    try {
+      const out = await s3.send(
+        new GetObjectCommand({ Bucket: settings.bucket, Key: settings.pressListKey }),
+      );
+      return toSource(out.Body);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'NoSuchKey') return null;
+      throw err;
+    }
+  }
+
+  async function readSelection(topics: string[]): Promise<PressListSelection> {
+    const source = await openPressList();
+    if (source === null) {
+      const message = `The press list s3://${settings.bucket}/${settings.pressListKey} does not exist.`;
+      return {
+        recipients: [],
+        problems: [{ kind: 'problem', line: 0, message, severity: 'fatal' }],
+        rows: 0,
+        readable: false,
+      };
+    }
+    return selectFromPressList(source, topics);
+  }
+
+  async function reportProblems(
+    job: PressJob,
+    problems: PressListProblem[],
+    leaseUntil: () => Date,
+  ): Promise<void> {
+    const errors = problems.filter((p) => p.severity !== 'note').length;
+    const notes = problems.length - errors;
+    const subject = `Herald: press list problems (${errors} rows not used) for ${job.id}`.slice(
+      0,
+      100,
+    );
+    const lines = problems
+      .slice(0, MAX_REPORTED_PROBLEMS)
+      .map(
+        (p) =>
+          `  ${p.line > 0 ? `line ${p.line}` : '(file)'}: ${p.severity === 'note' ? 'note: ' : ''}${p.message}`,
+      );
+    if (problems.length > MAX_REPORTED_PROBLEMS) {
+      lines.push(`  … and ${problems.length - MAX_REPORTED_PROBLEMS} more.`);
+    }
+    const text = [
+      `While sending ${job.id} revision ${job.revision} to the press, Herald found problems in ${settings.pressListKey}:`,
+      `${errors} row(s) could not be used${notes > 0 ? ` and ${notes} note(s)` : ''}. The journalists on those rows did not get this statement.`,
+      '',
+      ...lines,
+      '',
+      'Fix the rows in the press list; later statements will use the corrected file.',
+    ].join('\n');
+    // A redelivered PressJob must not re-report: the marker makes the publish once per revision.
+    const outcome = await runEffect(
+      { ledger, clock, leaseUntil, logger },
+      {
+        pk: statementPk(job.id),
+        sk: effectSk(job.revision, 'press-list-report'),
+        effect: 'press-list-report',
+        revision: job.revision,
+      },
+      async () => {
+        const { messageId } = await deps.publisher.publish({ topic: 'ops', subject, body: text });
+        return { messageId, errors, notes };
+      },
+    );
+    logger.info('press list problems reported', {
+      statementId: job.id,
+      revision: job.revision,
+      errors,
+      notes,
+      outcome,
+    });
+  }
+
+  async function dispatch(job: PressJob, leaseUntil: () => Date): Promise<DispatchSummary> {
+    const topics = await getJson(s3, settings.bucket, envelopeKeyFor(job.emailKey), (v) =>
+      envelopeTopics.parse(v).statement.topics.map((t) => t.toLowerCase()),
+    );
+    const selection = await readSelection(topics);
+    // A withdrawal still goes to earlier recipients when the list is broken; anything else waits for a fix.
+    if (!selection.readable && job.type !== 'withdrawn') {
+      await reportProblems(job, selection.problems, leaseUntil);
+      throw new PressListUnreadableError(
+        `The press list ${settings.pressListKey} could not be read: ${selection.problems[0]?.message ?? 'unknown problem'}`,
+      );
+    }
+
+    let recipients: Recipient[] = selection.recipients;
+    if (job.type !== 'published') {
+      const previous = await recipientsOf(ledger, job.id);
+      recipients = mergeCorrectionRecipients(previous, recipients, {
+        withdrawal: job.type === 'withdrawn',
+      });
+    }
+
+    const suppressed = await suppressedAmong(
+      ledger,
+      recipients.map((r) => r.email),
+    );
+    const targets = recipients.filter((r) => !suppressed.has(normaliseEmail(r.email)));
+    const bodies: string[] = [];
+    for (let i = 0; i < targets.length; i += SEND_BATCH_SIZE) {
+      const batch: SendBatch = {
+        id: job.id,
+        revision: job.revision,
+        emailKey: job.emailKey,
+        recipients: targets.slice(i, i + SEND_BATCH_SIZE),
+      };
+      bodies.push(JSON.stringify(batch));
+    }
+    if (bodies.length > 0) await deps.queue.sendBatch('send', bodies);
+    // After enqueueing, so a problem with the ops topic never holds up the press.
+    if (selection.problems.length > 0) await reportProblems(job, selection.problems, leaseUntil);
+    return {
+      recipients: targets.length,
+      batches: bodies.length,
+      suppressed: recipients.length - targets.length,
+      problems: selection.problems.length,
+    };
+  }
+
+  return async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+    // Claims last until this invocation's deadline, so a live invocation is never overtaken.
+    const leaseUntil = () =>
+      new Date(clock().getTime() + (context?.getRemainingTimeInMillis() ?? DEFAULT_LEASE_MS));
+    const batchItemFailures: SQSBatchItemFailure[] = [];
+    for (const record of event.Records) {
+      let job: PressJob | null = null;
+      try {
+        job = parsePressJob(record.body);
+        const summary = await dispatch(job, leaseUntil);
+        logger.info('press job dispatched', {
+          statementId: job.id,
+          revision: job.revision,
+          type: job.type,
+          ...summary,
+        });
+      } catch (err) {
+        logger.error('press job failed; SQS will retry it', {
+          statementId: job?.id,
+          revision: job?.revision,
+          messageId: record.messageId,
+          error: err as Error,
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+}
+
+/** GetObject's Body is a Node Readable in Lambda; anything else async-iterable works too. */
+function toSource(body: unknown): PressListSource {
+  if (body instanceof Readable) return body;
+  if (typeof body === 'object' && body !== null && Symbol.asyncIterator in body) {
+    return body as AsyncIterable<Uint8Array>;
+  }
+  return Readable.from([]);
+}

@@ -1,0 +1,315 @@
+/**
+ * send: one SendBatch (≤ 50 journalists) → one raw email each through SES v1,
+ * paced to this instance's share of the SES sending rate.
+ *
+ * Per recipient: skip if suppressed (checked again here: an unsubscribe can land
+ * after dispatch), claim the send in the ledger, build the MIME with the
+ * recipient's own unsubscribe link, SendRawEmail, mark sent. Nothing is
+ * dropped: throttling and server errors are retried with backoff, and when the
+ * attempts run out the claim is released and the SQS record fails so SQS
+ * redelivers it (already-sent recipients are then skipped). Only a permanent
+ * per-address rejection (MessageRejected) ends without a send, and it is logged
+ * and kept in the ledger.
+ *
+ * This bundle must stay small: it imports core/mime and core/render/slots, never
+ * MJML or core/render.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { z } from 'zod';
+import { buildRawMessage } from '../../core/mime';
+import { maskEmail, normaliseEmail } from '../../core/press-list';
+import { createUnsubscribeToken } from '../../core/security/unsubscribe-token';
+import type { Recipient, RenderedEmail } from '../../core/types';
+import type { Ledger } from '../shared/ledger/client';
+import { claimSend, markRejected, markSent, releaseSendClaim } from '../shared/ledger/sends';
+import { suppressedAmong } from '../shared/ledger/suppression';
+import type { Logger } from '../shared/logger';
+import { parseSendBatch, type SendBatch } from '../shared/messages';
+import type { SecretSource } from '../shared/secrets';
+import { getJson } from '../shared/storage';
+import { createPacer, forEachLimited } from './pacer';
+
+export interface SendSettings {
+  bucket: string;
+  tableName: string;
+  /** The From header, e.g. `Birmingham Safeguarding <press@example.org>`. */
+  from: string;
+  configurationSet?: string;
+  /** The unsubscribe Function URL (https); `?t=<token>` is appended per recipient. */
+  unsubscribeBaseUrl: string;
+  /** This function instance's share of the SES MaxSendRate. */
+  ratePerSecond: number;
+  /** Recipients in flight at once. @default 5 */
+  maxConcurrency?: number;
+  /**
+   * How long a claim protects a send in progress. It must outlast the invocation, or a
+   * redelivery could send alongside a live attempt. @default the larger of 5 minutes and
+   * the invocation's remaining time plus a minute
+   */
+  leaseMs?: number;
+  /** SES attempts per recipient per delivery before failing the record. @default 4 */
+  maxAttempts?: number;
+}
+
+export interface SendDeps {
+  s3: S3Client;
+  ses: SESClient;
+  ddb: DynamoDBDocumentClient;
+  logger: Logger;
+  clock: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  unsubscribeSecret: SecretSource;
+  settings: SendSettings;
+  /** Jitter source; injectable for tests. */
+  random?: () => number;
+}
+
+export type RecipientOutcome =
+  | 'sent'
+  | 'suppressed'
+  | 'already-sent'
+  | 'previously-rejected'
+  | 'rejected'
+  | 'in-progress'
+  | 'failed';
+
+/** Outcomes after which SQS must redeliver the batch. */
+const RETRY_OUTCOMES: ReadonlySet<RecipientOutcome> = new Set(['in-progress', 'failed']);
+
+const DEFAULT_LEASE_MS = 5 * 60 * 1000;
+const DEFAULT_MAX_ATTEMPTS = 4;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+/** Rendered emails kept per warm container (one per statement revision in flight). */
+const EMAIL_CACHE_SIZE = 16;
+
+const slotted = z.object({
+  parts: z.array(z.string()).min(1),
+  slots: z.array(z.enum(['unsubscribeUrl', 'greeting'])),
+});
+const renderedEmailSchema = z.object({
+  statementId: z.string(),
+  revision: z.number(),
+  language: z.string(),
+  subject: z.string(),
+  html: slotted,
+  text: slotted,
+  replyTo: z.object({ name: z.string(), address: z.string() }).nullable(),
+}) satisfies z.ZodType<RenderedEmail>;
+
+type SesErrorKind = 'rejected' | 'retryable' | 'fatal';
+
+/**
+ * MessageRejected is about this message/address: retrying will not help.
+ * Throttling ("Maximum sending rate exceeded"), 5xx and network errors pass.
+ * Other 4xx (unverified sender, missing configuration set, paused account) are
+ * configuration problems: fail the record at once so it ends in the DLQ alarm.
+ */
+export function classifySesError(err: unknown): SesErrorKind {
+  if (!(err instanceof Error)) return 'retryable';
+  if (err.name === 'MessageRejected') return 'rejected';
+  if (
+    err.name === 'Throttling' ||
+    err.name === 'ThrottlingException' ||
+    /maximum sending rate exceeded/i.test(err.message)
+  ) {
+    return 'retryable';
+  }
+  const meta = (err as { $metadata?: { httpStatusCode?: number } }).$metadata;
+  const status = meta?.httpStatusCode;
+  // No HTTP status: the request never got an answer (timeout, reset), so try again.
+  if (status === undefined || status >= 500) return 'retryable';
+  return 'fatal';
+}
+
+export function createSendHandler(deps: SendDeps) {
+  const { logger, settings, clock, sleep } = deps;
+  const ledger: Ledger = { ddb: deps.ddb, tableName: settings.tableName };
+  const random = deps.random ?? Math.random;
+  const maxAttempts = settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const concurrency = settings.maxConcurrency ?? 5;
+  // One pacer per container: the rate holds across invocations of a warm instance.
+  const pacer = createPacer(settings.ratePerSecond, clock, sleep);
+  const emails = new Map<string, Promise<RenderedEmail>>();
+
+  function loadEmail(key: string): Promise<RenderedEmail> {
+    let cached = emails.get(key);
+    if (!cached) {
+      cached = getJson(deps.s3, settings.bucket, key, (v) => renderedEmailSchema.parse(v));
+      // A failed read must not stick in the cache.
+      cached.catch(() => emails.delete(key));
+      emails.set(key, cached);
+      if (emails.size > EMAIL_CACHE_SIZE) {
+        const oldest = emails.keys().next().value;
+        if (oldest !== undefined) emails.delete(oldest);
+      }
+    }
+    return cached;
+  }
+
+  function unsubscribeUrl(email: string, secret: string): string {
+    const url = new URL(settings.unsubscribeBaseUrl);
+    url.searchParams.set('t', createUnsubscribeToken(email, secret));
+    return url.toString();
+  }
+
+  function backoff(attempt: number): number {
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+    // "Equal jitter": at least half the backoff, so retries from many instances spread out.
+    return ceiling / 2 + random() * (ceiling / 2);
+  }
+
+  interface Result {
+    outcome: RecipientOutcome;
+    sesMessageId?: string;
+    reason?: string;
+  }
+
+  async function sendToSes(
+    raw: Buffer,
+  ): Promise<{ ok: true; messageId: string } | { ok: false; kind: SesErrorKind; error: Error }> {
+    let last: Error = new Error('no attempt made');
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      if (attempt > 0) await sleep(backoff(attempt));
+      await pacer.take();
+      try {
+        const out = await deps.ses.send(
+          new SendRawEmailCommand({
+            RawMessage: { Data: raw },
+            ...(settings.configurationSet
+              ? { ConfigurationSetName: settings.configurationSet }
+              : {}),
+          }),
+        );
+        return { ok: true, messageId: out.MessageId ?? '' };
+      } catch (err) {
+        last = err instanceof Error ? err : new Error(String(err));
+        const kind = classifySesError(err);
+        if (kind !== 'retryable') return { ok: false, kind, error: last };
+      }
+    }
+    return { ok: false, kind: 'retryable', error: last };
+  }
+
+  async function markSentWithRetry(ref: Parameters<typeof markSent>[1]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await markSent(ledger, ref);
+        return;
+      } catch (err) {
+        if (attempt >= 2) throw err;
+        await sleep(backoff(attempt));
+      }
+    }
+  }
+
+  async function sendOne(
+    batch: SendBatch,
+    email: RenderedEmail,
+    recipient: Recipient,
+    secret: string,
+    leaseMs: number,
+  ): Promise<Result> {
+    const ref = { id: batch.id, revision: batch.revision, email: recipient.email };
+    const claim = await claimSend(ledger, { ...ref, now: clock(), leaseMs });
+    if (claim === 'already-sent') return { outcome: 'already-sent' };
+    if (claim === 'rejected') return { outcome: 'previously-rejected' };
+    if (claim === 'in-progress') return { outcome: 'in-progress' };
+
+    let raw: Buffer;
+    try {
+      raw = await buildRawMessage(email, recipient, {
+        from: settings.from,
+        unsubscribeUrl: unsubscribeUrl(recipient.email, secret),
+        ...(settings.configurationSet ? { configurationSet: settings.configurationSet } : {}),
+        date: clock(),
+      });
+    } catch (err) {
+      await releaseSendClaim(ledger, ref);
+      throw err;
+    }
+
+    const result = await sendToSes(raw);
+    if (!result.ok) {
+      if (result.kind === 'rejected') {
+        await markRejected(ledger, { ...ref, reason: result.error.message, now: clock() });
+        return { outcome: 'rejected', reason: result.error.message };
+      }
+      // SES did not take it: give the claim back so the redelivery can send straight away.
+      await releaseSendClaim(ledger, ref);
+      return { outcome: 'failed', reason: `${result.error.name}: ${result.error.message}` };
+    }
+    // If this throws, the claim keeps its lease: see the at-least-once note in ledger/sends.ts.
+    await markSentWithRetry({ ...ref, sesMessageId: result.messageId, now: clock() });
+    return { outcome: 'sent', sesMessageId: result.messageId };
+  }
+
+  async function processBatch(batch: SendBatch, leaseMs: number): Promise<boolean> {
+    const [email, secret, suppressed] = await Promise.all([
+      loadEmail(batch.emailKey),
+      deps.unsubscribeSecret.get(),
+      suppressedAmong(
+        ledger,
+        batch.recipients.map((r) => r.email),
+        { sleep },
+      ),
+    ]);
+    let retry = false;
+    await forEachLimited(batch.recipients, concurrency, async (recipient) => {
+      let result: Result;
+      if (suppressed.has(normaliseEmail(recipient.email))) {
+        result = { outcome: 'suppressed' };
+      } else {
+        try {
+          result = await sendOne(batch, email, recipient, secret, leaseMs);
+        } catch (err) {
+          result = {
+            outcome: 'failed',
+            reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+          };
+        }
+      }
+      if (RETRY_OUTCOMES.has(result.outcome)) retry = true;
+      const fields = {
+        statementId: batch.id,
+        revision: batch.revision,
+        recipient: maskEmail(recipient.email),
+        outcome: result.outcome,
+        ...(result.sesMessageId ? { sesMessageId: result.sesMessageId } : {}),
+        ...(result.reason ? { reason: result.reason } : {}),
+      };
+      if (result.outcome === 'rejected')
+        logger.error('SES rejected the message; not retrying', fields);
+      else if (RETRY_OUTCOMES.has(result.outcome)) logger.warn('send will be retried', fields);
+      else logger.info('recipient done', fields);
+    });
+    return retry;
+  }
+
+  return async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+    const leaseMs =
+      settings.leaseMs ??
+      Math.max(DEFAULT_LEASE_MS, (context?.getRemainingTimeInMillis() ?? 0) + 60_000);
+    const batchItemFailures: SQSBatchItemFailure[] = [];
+    for (const record of event.Records) {
+      let batch: SendBatch | null = null;
+      try {
+        batch = parseSendBatch(record.body);
+        if (await processBatch(batch, leaseMs))
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+      } catch (err) {
+        logger.error('send batch failed; SQS will retry it', {
+          statementId: batch?.id,
+          revision: batch?.revision,
+          messageId: record.messageId,
+          error: err as Error,
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+}

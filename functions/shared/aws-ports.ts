@@ -1,0 +1,173 @@
+/**
+ * AWS implementations of the messaging ports (functions/shared/ports.ts):
+ * SNS for topics, SQS for queues, EventBridge Scheduler for embargo lifts.
+ * The local stack implements the same ports in process.
+ */
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  type SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { HeraldError } from '../../core/errors';
+import type {
+  Publisher,
+  QueueName,
+  QueueSender,
+  ReleaseSchedule,
+  ReleaseScheduler,
+  TopicName,
+} from './ports';
+
+/** The function was not given the ARN/URL of a topic or queue it tried to use. */
+export class DestinationNotConfiguredError extends HeraldError {
+  override name = 'DestinationNotConfiguredError';
+}
+
+/** SQS refused some entries of a batch. The whole call is retried (send dedupes per recipient). */
+export class QueueSendError extends HeraldError {
+  override name = 'QueueSendError';
+  constructor(
+    readonly queue: QueueName,
+    readonly failures: Array<{ id: string; code: string; message: string }>,
+  ) {
+    super(
+      `SQS refused ${failures.length} message(s) for the ${queue} queue: ${failures
+        .map((f) => `${f.id} ${f.code} ${f.message}`)
+        .join('; ')}`,
+    );
+  }
+}
+
+/** Publishes to SNS; `topicArns` names only the topics this function may use. */
+export function createSnsPublisher(
+  sns: SNSClient,
+  topicArns: Partial<Record<TopicName, string>>,
+): Publisher {
+  return {
+    async publish(request) {
+      const arn = topicArns[request.topic];
+      if (!arn)
+        throw new DestinationNotConfiguredError(`no ARN configured for the ${request.topic} topic`);
+      const result = await sns.send(
+        new PublishCommand({
+          TopicArn: arn,
+          Message: request.body,
+          ...(request.subject === undefined ? {} : { Subject: request.subject }),
+          ...(request.attributes === undefined ? {} : { MessageAttributes: request.attributes }),
+        }),
+      );
+      return { messageId: result.MessageId ?? '' };
+    },
+  };
+}
+
+/** SendMessageBatch takes at most 10 entries per call. */
+const SQS_BATCH_LIMIT = 10;
+
+export function createSqsQueueSender(
+  sqs: SQSClient,
+  queueUrls: Partial<Record<QueueName, string>>,
+): QueueSender {
+  return {
+    async sendBatch(queue, bodies) {
+      const url = queueUrls[queue];
+      if (!url) throw new DestinationNotConfiguredError(`no URL configured for the ${queue} queue`);
+      for (let start = 0; start < bodies.length; start += SQS_BATCH_LIMIT) {
+        const chunk = bodies.slice(start, start + SQS_BATCH_LIMIT);
+        const result = await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: url,
+            Entries: chunk.map((body, i) => ({ Id: String(start + i), MessageBody: body })),
+          }),
+        );
+        const failed = result.Failed ?? [];
+        if (failed.length > 0) {
+          throw new QueueSendError(
+            queue,
+            failed.map((f) => ({ id: f.Id ?? '?', code: f.Code ?? '?', message: f.Message ?? '' })),
+          );
+        }
+      }
+    },
+  };
+}
+
+export interface SchedulerOptions {
+  groupName: string;
+  /** The release function's ARN. */
+  targetArn: string;
+  /** Role the scheduler assumes to invoke the target (trusts scheduler.amazonaws.com). */
+  roleArn: string;
+  /** SQS queue for invocations that still fail after the retries. */
+  deadLetterArn: string;
+  /** @default 185 attempts over 24 hours (the maximum) */
+  retryPolicy?: { maximumEventAgeInSeconds: number; maximumRetryAttempts: number };
+}
+
+/**
+ * `at()` takes `yyyy-mm-ddThh:mm:ss` without zone or milliseconds. Rounded up
+ * to the whole second so the schedule can never be earlier than the lift.
+ */
+export function atExpression(instant: string): string {
+  const ms = Date.parse(instant);
+  const rounded = new Date(Math.ceil(ms / 1000) * 1000);
+  return `at(${rounded.toISOString().slice(0, 19)})`;
+}
+
+export function createEventBridgeScheduler(
+  scheduler: SchedulerClient,
+  options: SchedulerOptions,
+): ReleaseScheduler {
+  const retry = options.retryPolicy ?? {
+    maximumEventAgeInSeconds: 86_400,
+    maximumRetryAttempts: 185,
+  };
+  return {
+    async create(schedule: ReleaseSchedule) {
+      try {
+        await scheduler.send(
+          new CreateScheduleCommand({
+            Name: schedule.name,
+            GroupName: options.groupName,
+            ScheduleExpression: atExpression(schedule.at),
+            ScheduleExpressionTimezone: 'UTC',
+            FlexibleTimeWindow: { Mode: 'OFF' },
+            ActionAfterCompletion: 'DELETE',
+            Target: {
+              Arn: options.targetArn,
+              RoleArn: options.roleArn,
+              Input: schedule.payload,
+              DeadLetterConfig: { Arn: options.deadLetterArn },
+              RetryPolicy: {
+                MaximumEventAgeInSeconds: retry.maximumEventAgeInSeconds,
+                MaximumRetryAttempts: retry.maximumRetryAttempts,
+              },
+            },
+          }),
+        );
+      } catch (err) {
+        // The name is deterministic per statement revision, so it exists only if we made it.
+        if (hasName(err, 'ConflictException')) return;
+        throw err;
+      }
+    },
+    async delete(name: string) {
+      try {
+        await scheduler.send(
+          new DeleteScheduleCommand({ Name: name, GroupName: options.groupName }),
+        );
+      } catch (err) {
+        // Already fired (ActionAfterCompletion DELETE) or never created.
+        if (hasName(err, 'ResourceNotFoundException')) return;
+        throw err;
+      }
+    },
+  };
+}
+
+// By name, not instanceof: a duplicated SDK copy (or a test mock) breaks instanceof.
+function hasName(err: unknown, name: string): boolean {
+  return err instanceof Error && err.name === name;
+}

@@ -1,0 +1,57 @@
+/**
+ * Named errors for the Lambda handlers. Anything thrown out of a handler makes
+ * Lambda (or SQS, or the scheduler) retry and finally dead-letter the event, so
+ * only throw for conditions a retry can fix or an operator must see; problems
+ * with a person's file become a rejection report instead.
+ */
+import { HeraldError } from '../../core/errors';
+import type { Issue } from '../../core/types';
+
+/** A retry later is expected to succeed (another invocation holds a lease, a dependency is busy). */
+export class RetryableError extends HeraldError {
+  override name = 'RetryableError';
+}
+
+/**
+ * A side effect is claimed by another invocation whose lease has not run out.
+ * Retrying later either finds it `done` or finds the lease expired and redoes it.
+ */
+export class EffectInProgressError extends RetryableError {
+  override name = 'EffectInProgressError';
+  constructor(
+    readonly pk: string,
+    readonly sk: string,
+    readonly leaseUntil: string,
+  ) {
+    super(`${pk} ${sk} is being handled by another invocation until ${leaseUntil}; retry later`);
+  }
+}
+
+/** The ledger changed under us in a way this invocation cannot resolve (e.g. a newer revision raced in). */
+export class StatementConflictError extends HeraldError {
+  override name = 'StatementConflictError';
+}
+
+/** The release fired before the embargo lift time; the scheduler retries it. */
+export class EmbargoNotLiftedError extends RetryableError {
+  override name = 'EmbargoNotLiftedError';
+  constructor(
+    readonly id: string,
+    readonly revision: number,
+    readonly until: string,
+  ) {
+    super(`release of ${id} r${revision} fired before the embargo lifts at ${until}`);
+  }
+}
+
+/** A message body between functions does not match its contract (functions/shared/messages.ts). */
+export class MessageFormatError extends HeraldError {
+  override name = 'MessageFormatError';
+  readonly issues: Issue[];
+  constructor(what: string, issues: Issue[]) {
+    super(
+      `${what} message is not valid: ${issues.map((i) => `${i.path || '(message)'}: ${i.message}`).join('; ')}`,
+    );
+    this.issues = issues;
+  }
+}

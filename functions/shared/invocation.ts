@@ -1,0 +1,40 @@
+/**
+ * Per-invocation plumbing shared by ingest and release: how long this
+ * invocation's ledger claims last.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EffectRunner } from './ledger/effects';
+import type { Logger } from './logger';
+
+/** The part of the Lambda context we use (the local stack passes nothing). */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Claims outlive the invocation by this much, covering clock skew between Lambda hosts. */
+const LEASE_MARGIN_MS = 5_000;
+
+/** Without a Lambda context (local stack), claims last this long. */
+export const DEFAULT_LEASE_MS = 120_000;
+
+export function effectRunner(options: {
+  ddb: DynamoDBDocumentClient;
+  tableName: string;
+  clock: () => Date;
+  logger: Logger;
+  context?: InvocationContext | undefined;
+  defaultLeaseMs?: number | undefined;
+}): EffectRunner {
+  const start = options.clock().getTime();
+  // A claim lasts until this invocation is certainly dead (its timeout), so a
+  // retry never redoes work a live invocation is still doing.
+  const remaining =
+    options.context?.getRemainingTimeInMillis() ?? options.defaultLeaseMs ?? DEFAULT_LEASE_MS;
+  const deadline = new Date(start + remaining + LEASE_MARGIN_MS);
+  return {
+    ledger: { ddb: options.ddb, tableName: options.tableName },
+    clock: options.clock,
+    leaseUntil: () => deadline,
+    logger: options.logger,
+  };
+}

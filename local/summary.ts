@@ -1,0 +1,141 @@
+/**
+ * What happened to each statement, from what the local stack observed: ingest outcomes,
+ * send batches queued, the outbox, partner receivers, releases and dead letters. Used by
+ * `herald dev` (live and `--json`) and by tests.
+ */
+import type { Issue } from '../core/types';
+import type { IngestOutcome } from '../functions/ingest/types';
+
+export type StatementOutcome = IngestOutcome['outcome'] | 'pending' | 'failed';
+
+export interface StatementSummary {
+  file: string;
+  key: string;
+  id: string | null;
+  revision: number | null;
+  outcome: StatementOutcome;
+  errors: Issue[];
+  warnings: Issue[];
+  press: { emailed: number; skipped: number; failed: number };
+  /** Journalists chosen by dispatch for this revision (for progress bars). */
+  pressSelected: number;
+  partners: Record<string, number>;
+  release: { at: string | null; released: boolean };
+}
+
+export interface StackSummary {
+  statements: StatementSummary[];
+  stateDir: string;
+  deadLetters: number;
+  /** Emails that reached a recipient a second time for the same revision (should be 0). */
+  duplicateEmails: number;
+}
+
+export interface UploadRecord {
+  file: string;
+  key: string;
+  outcome?: IngestOutcome;
+  failure?: string;
+}
+
+export interface SummaryInputs {
+  stateDir: string;
+  uploads: readonly UploadRecord[];
+  /** `<id>#<rev>` → lower-case emails queued for sending. */
+  selected: ReadonlyMap<string, ReadonlySet<string>>;
+  /** `<id>#<rev>` → lower-case emails in send batches that were dead-lettered. */
+  deadLettered: ReadonlyMap<string, ReadonlySet<string>>;
+  /** `<id>#<rev>` → lower-case emails in the outbox. */
+  emailed: ReadonlyMap<string, ReadonlySet<string>>;
+  /** partner name → `<id>#<rev>` of each message received. */
+  partnerMessages: ReadonlyMap<string, readonly string[]>;
+  partnerNames: readonly string[];
+  /** `<id>#<rev>` made public (statement.released published). */
+  released: ReadonlySet<string>;
+  deadLetters: number;
+  duplicateEmails: number;
+}
+
+export function revisionKey(id: string, revision: number): string {
+  return `${id}#${revision}`;
+}
+
+const SENDING_OUTCOMES: ReadonlySet<StatementOutcome> = new Set([
+  'published',
+  'corrected',
+  'withdrawn',
+]);
+
+export function buildSummary(inputs: SummaryInputs): StackSummary {
+  const statements = inputs.uploads.map((upload): StatementSummary => {
+    const outcome = upload.outcome;
+    const id = outcome?.id ?? null;
+    const revision = outcome?.revision ?? null;
+    const kind: StatementOutcome = outcome?.outcome ?? (upload.failure ? 'failed' : 'pending');
+    const key = id !== null && revision !== null ? revisionKey(id, revision) : null;
+    const active = key !== null && SENDING_OUTCOMES.has(kind);
+    const selected = active ? (inputs.selected.get(key) ?? new Set<string>()) : new Set<string>();
+    const emailed = active ? (inputs.emailed.get(key) ?? new Set<string>()) : new Set<string>();
+    const dead = active ? (inputs.deadLettered.get(key) ?? new Set<string>()) : new Set<string>();
+    const failed = [...dead].filter((e) => !emailed.has(e)).length;
+    const partners: Record<string, number> = {};
+    for (const name of inputs.partnerNames) {
+      partners[name] = active
+        ? (inputs.partnerMessages.get(name) ?? []).filter((k) => k === key).length
+        : 0;
+    }
+    return {
+      file: upload.file,
+      key: upload.key,
+      id,
+      revision,
+      outcome: kind,
+      errors: outcome?.errors ?? (upload.failure ? [{ path: '', message: upload.failure }] : []),
+      warnings: outcome?.warnings ?? [],
+      press: {
+        emailed: emailed.size,
+        skipped: Math.max(0, [...selected].filter((e) => !emailed.has(e)).length - failed),
+        failed,
+      },
+      pressSelected: selected.size,
+      partners,
+      release: {
+        at: outcome?.embargoUntil ?? null,
+        released:
+          Boolean(outcome?.released) ||
+          (key !== null && kind !== 'withdrawn' && inputs.released.has(key)),
+      },
+    };
+  });
+  return {
+    statements,
+    stateDir: inputs.stateDir,
+    deadLetters: inputs.deadLetters,
+    duplicateEmails: inputs.duplicateEmails,
+  };
+}
+
+/** The `--json` shape of `herald dev --once`. */
+export function toJsonReport(summary: StackSummary): {
+  statements: Array<
+    Pick<
+      StatementSummary,
+      'file' | 'id' | 'revision' | 'outcome' | 'errors' | 'press' | 'partners' | 'release'
+    >
+  >;
+  stateDir: string;
+} {
+  return {
+    statements: summary.statements.map((s) => ({
+      file: s.file,
+      id: s.id,
+      revision: s.revision,
+      outcome: s.outcome,
+      errors: s.errors,
+      press: s.press,
+      partners: s.partners,
+      release: s.release,
+    })),
+    stateDir: summary.stateDir,
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Starts the local stack for tests: random loopback ports, a temp state dir, a frozen
+ * clock the test moves explicitly, immediate retries and a fast send rate. Always pair
+ * with `stop()` (it also removes the temp dir).
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import type { HeraldConfig } from '../../core/config/schema';
+import { configSchema, type HeraldConfigInput } from '../../core/config/schema';
+import { frozenClock, type LocalClock } from '../../local/clock';
+import { readJsonl } from '../../local/jsonl';
+import type { HookRecord, PartnerRecord } from '../../local/receivers';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+export const EXAMPLES = join(REPO, 'examples', 'statements');
+
+export interface TestStack extends LocalStack {
+  readonly testClock: LocalClock;
+  /** Parsed `.eml` files in the outbox for one revision, by recipient file name. */
+  emails(id: string, revision: number): Promise<Map<string, ParsedMail>>;
+  /** Names of the `.eml` files for one revision (duplicates show as `name~2.eml`). */
+  emlFiles(id: string, revision: number): Promise<string[]>;
+  partnerRecords(name: string): Promise<PartnerRecord[]>;
+  hooks(): Promise<HookRecord[]>;
+  ops(): Promise<Array<{ subject: string | null; text: string; receivedAt: string }>>;
+  deadLetterLines(): Promise<Array<{ source: string; reason: string; body: string }>>;
+  readExample(name: string): Promise<string>;
+}
+
+export const TEST_CONFIG: HeraldConfigInput = {
+  sender: { from: 'Herald Press Office <press@example.org>', sesIdentity: 'example.org' },
+  opsEmails: ['ops@example.org'],
+  timezone: 'Europe/London',
+  press: { sendRatePerSecond: 14, listKey: 'lists/press.csv' },
+  partners: {
+    subscriptions: [
+      {
+        name: 'police-partnership',
+        protocol: 'https',
+        endpoint: 'https://partners.example.net/herald/police',
+        filterPolicy: { type: ['statement.released'] },
+      },
+      {
+        name: 'health-trust',
+        protocol: 'sqs',
+        endpoint: 'arn:aws:sqs:eu-west-2:111122223333:herald-health-trust',
+        filterPolicy: { topics: ['safeguarding'], embargoed: ['false'] },
+        rawMessageDelivery: true,
+      },
+      { name: 'newsdesk-archive', protocol: 'email', endpoint: 'archive@example.com' },
+    ],
+  },
+  website: { hookUrl: 'https://example.org/hooks/rebuild' },
+};
+
+export interface TestStackOptions {
+  config?: HeraldConfigInput;
+  pressList?: string;
+  now?: Date;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'herald-e2e-'));
+  const config: HeraldConfig = configSchema.parse(options.config ?? TEST_CONFIG);
+  const testClock = frozenClock(options.now ?? new Date('2024-02-20T09:00:00Z'));
+  const pressList =
+    options.pressList ?? (await readFile(join(REPO, 'examples', 'press.csv'), 'utf8'));
+  const stack = await startLocalStack({
+    stateDir,
+    config,
+    pressList,
+    ports: { s3: 0, ses: 0, dynamodb: 0, http: 0 },
+    clock: testClock,
+    delayScale: 0,
+    sendRatePerSecond: 1000,
+    logLevel: 'INFO',
+  });
+
+  const emlFiles = async (id: string, revision: number) => {
+    try {
+      return (await readdir(join(stack.paths.outbox, id, String(revision)))).sort();
+    } catch {
+      return [];
+    }
+  };
+
+  return Object.assign(Object.create(stack) as LocalStack, stack, {
+    testClock,
+    emlFiles,
+    async emails(id: string, revision: number) {
+      const result = new Map<string, ParsedMail>();
+      for (const name of await emlFiles(id, revision)) {
+        const raw = await readFile(join(stack.paths.outbox, id, String(revision), name));
+        result.set(name.replace(/\.eml$/, ''), await simpleParser(raw));
+      }
+      return result;
+    },
+    partnerRecords: (name: string) =>
+      readJsonl<PartnerRecord>(join(stack.paths.partners, `${name}.jsonl`)),
+    hooks: () => readJsonl<HookRecord>(stack.paths.websiteHooks),
+    ops: () =>
+      readJsonl<{ subject: string | null; text: string; receivedAt: string }>(stack.paths.ops),
+    deadLetterLines: () =>
+      readJsonl<{ source: string; reason: string; body: string }>(stack.paths.deadLetters),
+    readExample: (name: string) => readFile(join(EXAMPLES, name), 'utf8'),
+    async stop() {
+      await stack.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** Requests a local https URL, trusting the stack's self-signed certificate. */
+export async function httpsRequest(
+  url: string,
+  options: { method?: string; body?: string; headers?: Record<string, string>; ca: string },
+): Promise<{ status: number; body: string }> {
+  const { request } = await import('node:https');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers ?? {}, ca: options.ca },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
