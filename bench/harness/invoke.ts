@@ -19,10 +19,14 @@ if (!bundle || !eventFile) {
 
 const MB = 2 ** 20;
 let peakRss = process.memoryUsage.rss();
+let peakHeapUsed = 0;
 const sampler =
   process.env.BENCH_SAMPLE_RSS === '1'
     ? setInterval(() => {
-        peakRss = Math.max(peakRss, process.memoryUsage.rss());
+        const m = process.memoryUsage();
+        peakRss = Math.max(peakRss, m.rss);
+        // Live JS heap vs RSS: separates data held from V8's heap slack and native buffers.
+        peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
       }, 5)
     : null;
 
@@ -68,6 +72,7 @@ process.stdout.write(
     sinceProcessStartMs: t2,
     rssMB: process.memoryUsage.rss() / MB,
     peakRssMB: peakRss / MB,
+    peakHeapUsedMB: peakHeapUsed / MB,
     vmHwmMB: vmHwmMB(),
     result: result ?? null,
   })}\n`,

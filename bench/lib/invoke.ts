@@ -12,6 +12,8 @@ export interface InvokeResult {
   sinceProcessStartMs: number;
   rssMB: number;
   peakRssMB: number;
+  /** Peak V8 heapUsed, sampled (0 unless BENCH_SAMPLE_RSS=1). */
+  peakHeapUsedMB: number;
   vmHwmMB: number | null;
   result: unknown;
 }

@@ -91,7 +91,7 @@ export const dispatchMemoryGroup: MetricGroup = {
           unit: 'MB',
           floor: round(smallPeak, 1),
           floorUnit: 'MB at 50 rows',
-          note: `${rows.toLocaleString('en-GB')} rows → ${big.messages} SendBatch messages in ${(big.run.invokeMs / 1000).toFixed(1)} s; peak = max(sampled RSS ${big.run.peakRssMB.toFixed(1)}, VmHWM ${big.run.vmHwmMB?.toFixed(1) ?? 'n/a'}); 50-row run ${smallPeak.toFixed(1)} MB, so ~${(((peak - smallPeak) / rows) * 1000).toFixed(2)} MB per 1,000 rows`,
+          note: `${rows.toLocaleString('en-GB')} rows → ${big.messages} SendBatch messages in ${(big.run.invokeMs / 1000).toFixed(1)} s; peak = max(sampled RSS ${big.run.peakRssMB.toFixed(1)}, VmHWM ${big.run.vmHwmMB?.toFixed(1) ?? 'n/a'}); peak JS heapUsed ${big.run.peakHeapUsedMB.toFixed(1)} MB (50 rows: ${small.run.peakHeapUsedMB.toFixed(1)}); 50-row run ${smallPeak.toFixed(1)} MB, so ~${(((peak - smallPeak) / rows) * 1000).toFixed(2)} MB per 1,000 rows`,
         },
       ];
     } finally {

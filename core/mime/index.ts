@@ -110,7 +110,8 @@ export async function buildRawMessage(
       : {}),
     subject: email.subject,
     // text before html: nodemailer emits multipart/alternative with text/plain first.
-    text: fillSlots(email.text, values),
+    // Without a name the greeting slot is empty; don't open the text part with blank lines.
+    text: fillSlots(email.text, values).replace(/^\n+/, ''),
     html: fillSlots(email.html, values, escapeHtml),
     headers,
     ...(options.messageIdDomain
