@@ -6,19 +6,26 @@
  * one, an embargo still ahead, the usual case). The press list is
  * examples/press.csv; the send rate is the config's 14/s.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig } from '../../core/config/load';
 import { startLocalStack } from '../../local/stack';
 import { median, percentile, round } from '../lib/stats';
 import type { MetricGroup } from '../lib/types';
 
-const STATEMENTS = [
-  '01-bscp-serious-case-review.json',
-  '02-westmere-council-winter-gritting.json',
-  '03-westmere-nhs-family-hub-media-advisory.json',
-  '04-glanyrafon-llyfrgelloedd-cy.json',
-];
+/** First revisions being published: corrections and withdrawals only go to earlier recipients. */
+async function publishableExamples(dir: string): Promise<string[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  const out: string[] = [];
+  for (const file of files) {
+    const s = JSON.parse(await readFile(join(dir, file), 'utf8')) as {
+      status?: string;
+      revision?: number;
+    };
+    if ((s.status ?? 'publish') === 'publish' && (s.revision ?? 1) === 1) out.push(file);
+  }
+  return out;
+}
 
 const CONFIG = {
   sender: { from: 'Herald Press Office <press@example.org>', sesIdentity: 'example.org' },
@@ -51,15 +58,16 @@ export const pipelineGroup: MetricGroup = {
       return ((await res.json()) as { emails: unknown[] }).emails.length;
     };
     const reps = ctx.quick ? 1 : 3;
-    const files = ctx.quick ? STATEMENTS.slice(0, 2) : STATEMENTS;
+    const examples = join(ctx.root, 'examples/statements');
+    const all = await publishableExamples(examples);
+    if (all.length === 0) throw new Error(`no first-revision statements in ${examples}`);
+    const files = ctx.quick ? all.slice(0, 2) : all;
     const samples: number[] = [];
     const per: string[] = [];
     try {
       for (let rep = 0; rep < reps; rep++) {
         for (const file of files) {
-          const source = JSON.parse(
-            await readFile(join(ctx.root, 'examples/statements', file), 'utf8'),
-          ) as {
+          const source = JSON.parse(await readFile(join(examples, file), 'utf8')) as {
             id: string;
             embargo?: { until: string; timezone?: string };
           };
