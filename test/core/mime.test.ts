@@ -201,7 +201,8 @@ describe('buildRawMessage: per-recipient slots', () => {
     const message = await raw(renderedEmail(), { email: 'desk@example.com' });
     const parsed = await simpleParser(message);
     expect(parsed.html).toContain('<p style="margin:0"></p>');
-    expect(parsed.text?.startsWith('\n\nPublication of a Serious Case Review')).toBe(true);
+    // No name, no greeting: the text part opens with the statement, not with blank lines.
+    expect(parsed.text?.startsWith('Publication of a Serious Case Review')).toBe(true);
     expect(addresses(parsed.to)).toEqual([{ name: '', address: 'desk@example.com' }]);
   });
 
