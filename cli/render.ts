@@ -10,7 +10,7 @@ import { loadConfigFile } from '../core/config/load';
 import { buildPartnerMessage } from '../core/envelope';
 import { buildRawMessage } from '../core/mime';
 import { renderStatement } from '../core/render';
-import { escapeHtml } from '../core/render/email';
+import { EmailTooLargeError, escapeHtml } from '../core/render/email';
 import { fillSlots } from '../core/render/slots';
 import { createUnsubscribeToken } from '../core/security/unsubscribe-token';
 import { checkSocialOverrides } from '../core/social';
@@ -87,7 +87,15 @@ export function registerRenderCommand(program: Command): void {
         process.stderr.write(`${line}\n`);
 
       const { statement, embargo } = parsed;
-      const rendered = await renderStatement(statement, { embargo });
+      let rendered: Awaited<ReturnType<typeof renderStatement>>;
+      try {
+        rendered = await renderStatement(statement, { embargo });
+      } catch (error) {
+        if (!(error instanceof EmailTooLargeError)) throw error;
+        for (const line of formatIssues(file, [error.issue])) process.stderr.write(`${line}\n`);
+        process.exitCode = EXIT.invalid;
+        return;
+      }
       const token = createUnsubscribeToken(options.recipient, PREVIEW_SECRET);
       const unsubscribeUrl = `${EXAMPLE_UNSUBSCRIBE_BASE}?t=${encodeURIComponent(token)}`;
       const greeting = '';

@@ -1,6 +1,7 @@
 /** `herald validate <files…> [--json]`: check statements before they go in the bucket. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { checkRenderBudget } from '../core/render/markdown';
 import { checkSocialOverrides } from '../core/social';
 import { parseStatement } from '../core/statement/parse';
 import type { Issue } from '../core/types';
@@ -17,13 +18,13 @@ export async function validateFile(file: string, now: Date): Promise<FileVerdict
   const bytes = await readFile(file);
   const result = parseStatement(bytes, { now });
   if (!result.ok) return { file, valid: false, errors: result.errors, warnings: result.warnings };
-  const socialErrors = checkSocialOverrides(result.statement);
-  return {
-    file,
-    valid: socialErrors.length === 0,
-    errors: socialErrors,
-    warnings: result.warnings,
-  };
+  // Beyond the format: social overrides too long for their platform, and an email too
+  // big for Gmail (estimated without running MJML, so validate stays fast).
+  const errors = [
+    ...checkSocialOverrides(result.statement),
+    ...checkRenderBudget(result.statement),
+  ];
+  return { file, valid: errors.length === 0, errors, warnings: result.warnings };
 }
 
 export function registerValidateCommand(program: Command): void {

@@ -56,11 +56,12 @@ const subscription = z
         message: `endpoint must be ${expected} for protocol "${s.protocol}".`,
       });
     }
-    if (s.rawMessageDelivery && s.protocol === 'email') {
+    // SNS (and so CDK synth) allows raw delivery only for HTTP(S), SQS and Firehose.
+    if (s.rawMessageDelivery && (s.protocol === 'email' || s.protocol === 'lambda')) {
       ctx.addIssue({
         code: 'custom',
         path: ['rawMessageDelivery'],
-        message: 'rawMessageDelivery is not available for email subscriptions; remove it.',
+        message: `rawMessageDelivery is not available for ${s.protocol} subscriptions (SNS offers it only for https and sqs); remove it.`,
       });
     }
   });

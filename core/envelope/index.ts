@@ -3,7 +3,8 @@
  * attributes partners filter on (DESIGN §4). Pure: the ingest and release
  * handlers publish what this returns.
  */
-import { leadOf } from '../social/lead';
+// summaryOf from the MJML-free module: the release Lambda builds envelopes and must not bundle MJML.
+import { summaryOf } from '../render/markdown';
 import type { Statement } from '../statement/schema';
 import {
   PARTNER_ENVELOPE_VERSION,
@@ -120,7 +121,7 @@ function envelopeOf(
       language: statement.language,
       headline: statement.headline,
       subheading: statement.subheading ?? null,
-      summary: leadOf(statement),
+      summary: summaryOf(statement),
       topics: statement.topics ?? [],
       embargo: rendered.embargo
         ? {

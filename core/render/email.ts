@@ -12,10 +12,13 @@ import mjml2html from 'mjml';
 import { type PressEmailView, pressEmailMjml, SECTION_TITLES } from '../../templates/press-email';
 import { HeraldError } from '../errors';
 import { KIND_LABELS, type Statement } from '../statement/schema';
-import type { EmbargoInfo, RenderedEmail, SlotName, SlottedText } from '../types';
+import type { EmbargoInfo, Issue, RenderedEmail, SlotName, SlottedText } from '../types';
 import {
+  EMAIL_MAX_BYTES,
+  emailTooLargeMessage,
   firstParagraphText,
   linkText,
+  type MarkdownField,
   markdownToHtml,
   markdownToText,
   oneLine,
@@ -41,6 +44,24 @@ export class EmailRenderError extends HeraldError {
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * The rendered HTML is EMAIL_MAX_BYTES or more: Gmail would clip it. The
+ * author's problem, not Herald's: `issue` is what to report (ingest rejects
+ * the file with it), and `field` the Markdown field that takes the most room.
+ */
+export class EmailTooLargeError extends HeraldError {
+  override name = 'EmailTooLargeError';
+  readonly issue: Issue;
+  constructor(
+    readonly bytes: number,
+    readonly field: MarkdownField,
+  ) {
+    const message = emailTooLargeMessage(bytes, field);
+    super(message);
+    this.issue = { path: field, message };
   }
 }
 
@@ -273,6 +294,10 @@ export async function renderEmail(
     );
   }
 
+  // Measured with the slot markers in: about as long as a greeting and an unsubscribe link.
+  const bytes = Buffer.byteLength(html);
+  if (bytes >= EMAIL_MAX_BYTES) throw new EmailTooLargeError(bytes, largestField(view));
+
   const slotted = splitSlots(html, marker);
   if (slotted.slots.join() !== SLOT_ORDER.join()) {
     throw new EmailRenderError(
@@ -290,6 +315,16 @@ export async function renderEmail(
     text: emailText(statement, embargo),
     replyTo: contact.email ? { name: contact.name, address: contact.email } : null,
   };
+}
+
+/** The Markdown field with the most HTML: the one to tell the author to shorten. */
+function largestField(view: PressEmailView): MarkdownField {
+  const sizes: Array<[MarkdownField, number]> = [
+    ['body', String(view.body ?? '').length],
+    ['callout', String(view.callout ?? '').length],
+    ['notesToEditors', String(view.notesToEditors ?? '').length],
+  ];
+  return sizes.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 }
 
 /** The text part: greeting slot, the statement, then a footer ending in the unsubscribe slot. */

@@ -12,10 +12,16 @@
  *   everything deeper is capped at h4.
  * - Email clients drop most <style> blocks, so every element gets inline styles,
  *   set as token attributes (not by rewriting HTML).
+ * - A reference-style link (`[text][name]` with one `[name]: https://…` line)
+ *   writes its address out again at every use, so a 30 KB field could expand to
+ *   megabytes. The addresses reference links write out are capped per field at
+ *   REFERENCE_LINK_BUDGET characters; uses past it stay plain text (their label),
+ *   and checkRenderBudget reports them so the author fixes the file.
  */
 import MarkdownIt, { type Env as MarkdownEnv, type StateCore, type Token } from 'markdown-it';
 import type { Statement } from '../statement/schema';
-import { TrustedHtml } from './mjml-tag';
+import type { Issue } from '../types';
+import { escapeHtml, TrustedHtml } from './mjml-tag';
 
 export type HeadingLevel = 2 | 3;
 export type TextDirection = 'ltr' | 'rtl';
@@ -63,9 +69,24 @@ export function isAllowedUrl(url: string): boolean {
   return false;
 }
 
+/**
+ * Characters of link addresses that reference-style links may write out in one
+ * Markdown field: as much as the longest field (the body) may hold. Inline
+ * links need no cap: their addresses are in the source, which the schema caps.
+ */
+export const REFERENCE_LINK_BUDGET = 30_000;
+
 interface Env extends MarkdownEnv {
   headingLevel?: HeadingLevel;
   dir?: TextDirection;
+  /** Address characters reference links asked for so far (kept or not); set by the core rule. */
+  referenceChars?: number;
+}
+
+/** markdown-it sets `meta.label` on `[text][name]`, `[text][]` and `[name]` links, never on inline ones. */
+function isReferenceLink(token: Token): boolean {
+  const meta: unknown = token.meta;
+  return typeof meta === 'object' && meta !== null && 'label' in meta;
 }
 
 /** A heading's level after the shift: Markdown level 1 → `base`, capped at h4. */
@@ -79,14 +100,20 @@ function setStyle(token: Token, style: string): void {
 
 /**
  * Drop link tokens whose href fails `isAllowedUrl` (markdown-it still emits
- * `[x]()` with an empty href), keeping their text, and style the rest.
+ * `[x]()` with an empty href) or that would take reference links past
+ * REFERENCE_LINK_BUDGET, keeping their text, and style the rest.
  */
-function processInline(children: Token[]): Token[] {
+function processInline(children: Token[], env: Env): Token[] {
   const out: Token[] = [];
   const dropped: boolean[] = [];
   for (const child of children) {
     if (child.type === 'link_open') {
-      const ok = isAllowedUrl(String(child.attrGet('href') ?? ''));
+      const href = String(child.attrGet('href') ?? '');
+      let ok = isAllowedUrl(href);
+      if (ok && isReferenceLink(child)) {
+        env.referenceChars = (env.referenceChars ?? 0) + href.length;
+        ok = env.referenceChars <= REFERENCE_LINK_BUDGET;
+      }
       dropped.push(!ok);
       if (!ok) continue;
       // A title attribute is invisible on touch screens and read twice by screen readers.
@@ -115,7 +142,7 @@ function emailRule(state: StateCore): void {
       token.tag = `h${level}`;
       if (token.nesting === 1) setStyle(token, HEADING_STYLES[level] ?? '');
     } else if (token.type === 'inline' && token.children) {
-      token.children = processInline(token.children);
+      token.children = processInline(token.children, env);
     } else {
       const style = styles[token.type];
       if (style !== undefined) setStyle(token, style);
@@ -231,27 +258,28 @@ export function linkText(label: string, href: string): string {
 type LinkMode = 'label-and-url' | 'label-only';
 
 function inlineText(children: readonly Token[], links: LinkMode): string {
-  let out = '';
+  // Pieces, not one growing string: re-slicing the whole paragraph at every link was quadratic.
+  const parts: string[] = [];
   const stack: Array<{ href: string; start: number }> = [];
   for (const child of children) {
     switch (child.type) {
       case 'text':
       case 'code_inline':
-        out += child.content;
+        parts.push(child.content);
         break;
       case 'softbreak':
-        out += ' ';
+        parts.push(' ');
         break;
       case 'hardbreak':
-        out += '\n';
+        parts.push('\n');
         break;
       case 'link_open':
-        stack.push({ href: String(child.attrGet('href') ?? ''), start: out.length });
+        stack.push({ href: String(child.attrGet('href') ?? ''), start: parts.length });
         break;
       case 'link_close': {
         const link = stack.pop();
         if (link && links === 'label-and-url') {
-          out = out.slice(0, link.start) + linkText(out.slice(link.start), link.href);
+          parts.push(linkText(parts.splice(link.start).join(''), link.href));
         }
         break;
       }
@@ -260,7 +288,7 @@ function inlineText(children: readonly Token[], links: LinkMode): string {
         break;
     }
   }
-  return out;
+  return parts.join('');
 }
 
 type Block =
@@ -359,7 +387,8 @@ function renderBlocks(blocks: readonly Block[], width: number, tight = false): s
         out.push('* * *');
         break;
       case 'quote':
-        out.push(...prefixLines(renderBlocks(block.children, width - 2), '> ', '> '));
+        // A floor as for lists: deeply nested quotes must not wrap one word per line.
+        out.push(...prefixLines(renderBlocks(block.children, Math.max(20, width - 2)), '> ', '> '));
         break;
       case 'list': {
         block.items.forEach((item, i) => {
@@ -448,4 +477,132 @@ export function summaryOf(statement: Pick<Statement, 'summary' | 'body'>): strin
   if (statement.summary !== undefined) return oneLine(statement.summary);
   const source = firstParagraphText(statement.body) ?? markdownToText(statement.body);
   return truncateAtWord(oneLine(source), SUMMARY_MAX);
+}
+
+// ---------------------------------------------------------------------------
+// Email size budget (MJML-free, so `herald validate` and ingest can check cheaply)
+
+/**
+ * Largest HTML part Herald sends, in UTF-8 bytes: Gmail cuts off ("clips")
+ * messages whose HTML is over about 102 KB, hiding the rest behind a link.
+ */
+export const EMAIL_MAX_BYTES = 100_000;
+
+/**
+ * The press email template's own markup for the smallest statement (head,
+ * styles, layout tables, footer), in bytes, rounded down: with it the estimate
+ * below stays a lower bound (test/core/render-budget.test.ts checks this).
+ */
+export const TEMPLATE_MIN_BYTES = 8_000;
+
+export type MarkdownField = 'body' | 'callout' | 'notesToEditors';
+
+const FIELD_NAMES: Record<MarkdownField, string> = {
+  body: 'body',
+  callout: 'callout',
+  notesToEditors: 'notes to editors',
+};
+
+/** `The email would be 148 KB; …`, naming the field to shorten. `atLeast` for an estimate. */
+export function emailTooLargeMessage(bytes: number, field: MarkdownField, atLeast = false): string {
+  const kb = Math.ceil(bytes / 1000).toLocaleString('en-GB');
+  return `The email would be ${atLeast ? 'at least ' : ''}${kb} KB; email programs such as Gmail cut off emails over about ${EMAIL_MAX_BYTES / 1000} KB. Shorten the ${FIELD_NAMES[field]} or move long material to a linked page.`;
+}
+
+/** The statement's Markdown fields the email shows, with the heading level each is rendered at. */
+export function markdownFields(
+  statement: Statement,
+): Array<{ field: MarkdownField; source: string; headingLevel: HeadingLevel }> {
+  // Body and callout headings sit under the subheading (an h2) when there is one, else under the h1.
+  const base: HeadingLevel = statement.subheading ? 3 : 2;
+  const fields: Array<{ field: MarkdownField; source: string; headingLevel: HeadingLevel }> = [
+    { field: 'body', source: statement.body, headingLevel: base },
+  ];
+  if (statement.callout !== undefined)
+    fields.push({ field: 'callout', source: statement.callout, headingLevel: base });
+  if (statement.notesToEditors !== undefined)
+    fields.push({ field: 'notesToEditors', source: statement.notesToEditors, headingLevel: 3 });
+  return fields;
+}
+
+/** UTF-8 bytes of text as the template writes it: escaped, once. */
+function escapedBytes(text: string | undefined): number {
+  return text === undefined ? 0 : Buffer.byteLength(escapeHtml(text));
+}
+
+/** Bytes of every single-line value the email shows at least once (a lower bound: some appear twice). */
+function plainFieldBytes(statement: Statement): number {
+  const { organisation: org, mediaContact: contact, signoff } = statement;
+  const values = [
+    statement.headline,
+    statement.subheading,
+    statement.reference,
+    statement.revision > 1 ? statement.correction : undefined,
+    org.name,
+    org.website,
+    signoff?.name,
+    signoff?.role,
+    contact.name,
+    contact.role,
+    contact.email,
+    contact.phone,
+    ...(statement.links ?? []).flatMap((l) => [l.label, l.url]),
+  ];
+  return values.reduce((sum, v) => sum + escapedBytes(v), 0);
+}
+
+interface EmailMeasure {
+  /** Lower bound on the HTML part's bytes. */
+  bytes: number;
+  /** The Markdown field with the most HTML: the one to shorten. */
+  largest: MarkdownField;
+  /** Address characters reference links asked for, per field (kept or not). */
+  referenceChars: Array<{ field: MarkdownField; chars: number }>;
+}
+
+function measureEmail(statement: Statement): EmailMeasure {
+  let bytes = TEMPLATE_MIN_BYTES + plainFieldBytes(statement);
+  let largest: { field: MarkdownField; bytes: number } = { field: 'body', bytes: -1 };
+  const referenceChars: EmailMeasure['referenceChars'] = [];
+  for (const { field, source, headingLevel } of markdownFields(statement)) {
+    // LTR: its styles say "left", one byte shorter than "right", so the bound holds for RTL too.
+    const env: Env = { headingLevel, dir: 'ltr' };
+    const html = Buffer.byteLength(md.render(source, env).trim());
+    bytes += html;
+    if (html > largest.bytes) largest = { field, bytes: html };
+    referenceChars.push({ field, chars: env.referenceChars ?? 0 });
+  }
+  return { bytes, largest: largest.field, referenceChars };
+}
+
+/**
+ * A lower bound on the press email's HTML bytes, without MJML: the template
+ * markup of the smallest statement + the Markdown as HTML + every other value
+ * once. A withdrawal's email is smaller than this says (it omits the Markdown).
+ */
+export function estimateEmailBytes(statement: Statement): number {
+  return measureEmail(statement).bytes;
+}
+
+/**
+ * The size problems `renderEmail` would hit, found without MJML (markdown-it
+ * only, milliseconds): reference links past REFERENCE_LINK_BUDGET, and an
+ * email whose lower-bound estimate is already EMAIL_MAX_BYTES or more. Being a
+ * lower bound it never rejects an email that would fit; near the limit only
+ * the real render can tell (it throws EmailTooLargeError).
+ * A withdrawal shows none of the Markdown and must never be held up: no issues.
+ */
+export function checkRenderBudget(statement: Statement): Issue[] {
+  if (statement.status === 'withdraw') return [];
+  const { bytes, largest, referenceChars } = measureEmail(statement);
+  const issues: Issue[] = referenceChars
+    .filter(({ chars }) => chars > REFERENCE_LINK_BUDGET)
+    .map(({ field, chars }) => ({
+      path: field,
+      message: `The ${FIELD_NAMES[field]} repeats reference-style links ([text][name]) so often that their web addresses add up to ${chars.toLocaleString('en-GB')} characters, each use writing the address out again; Herald allows ${REFERENCE_LINK_BUDGET.toLocaleString('en-GB')}. Link each long address once or twice, or move long material to a linked page.`,
+    }));
+  if (bytes >= EMAIL_MAX_BYTES) {
+    issues.push({ path: largest, message: emailTooLargeMessage(bytes, largest, true) });
+  }
+  return issues;
 }

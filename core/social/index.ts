@@ -12,6 +12,8 @@
  *   generated text loses control and non-characters; overrides are otherwise
  *   used as written.
  */
+// The MJML-free markdown module, so the release Lambda (which builds envelopes) does not bundle MJML.
+import { summaryOf } from '../render/markdown';
 import type { Statement } from '../statement/schema';
 import type { EmbargoInfo, Issue, SocialCopy } from '../types';
 import {
@@ -34,7 +36,6 @@ import {
   type Platform,
 } from './counting';
 import { detectFacets, facetsOf } from './facets';
-import { leadOf } from './lead';
 
 export {
   escapeLinkedInLittle,
@@ -187,10 +188,10 @@ function generate(
   return [];
 }
 
-/** Headline, then the summary (or the body's first paragraph). */
+/** Headline, then the summary (or the body's first paragraph, cut as the email preheader's is). */
 function leadText(statement: Statement): string {
   const headline = clean(statement.headline);
-  const summary = clean(leadOf(statement));
+  const summary = clean(summaryOf(statement));
   if (summary === '' || summary === headline) return headline;
   return headline === '' ? summary : `${headline}\n\n${summary}`;
 }

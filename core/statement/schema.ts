@@ -28,14 +28,41 @@ export const LIMITS = {
   links: 10,
   topics: 10,
   hashtags: 10,
+  /** Longest hashtag or topic slug: long enough for any real one, short enough for attributes and posts. */
+  tag: 64,
+  /** BCP 47 tags longer than this are not real languages (RFC 5646 §4.4.1 asks for 35). */
+  language: 35,
   socialOverride: 3_000,
 } as const;
 
-const SINGLE_LINE_FORBIDDEN = /[\r\n\0]/;
+const LINE_BREAK = /[\r\n]/;
+// Every C0 control character except CR and LF (which get their own message), and DEL:
+// invisible to the author, and they break email headers, JSON and terminals downstream.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: this regex exists to find control characters.
+const SINGLE_LINE_CONTROL = /[\0-\x09\x0b\x0c\x0e-\x1f\x7f]/;
 // Multi-line text may hold newlines and tabs, but no other control characters:
 // they are invisible to the author and break JSON, MIME and terminals downstream.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: this regex exists to find control characters.
 const MULTI_LINE_FORBIDDEN = /[\0-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+/**
+ * Half of a UTF-16 surrogate pair without its other half (JSON can spell one as
+ * "\ud800"). It has no UTF-8 form: email, SNS and social APIs would turn it
+ * into U+FFFD or refuse the message, so the author must retype the character.
+ */
+export const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The first single-line control character in `text`, named for a person. */
+function describeControl(text: string): string {
+  const ch = SINGLE_LINE_CONTROL.exec(text)?.[0] ?? '';
+  const code = `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  if (ch === '\t') return `a tab (${code})`;
+  if (ch === '\0') return `a NUL character (${code})`;
+  return `an invisible control character (${code})`;
+}
+
+const brokenCharacter = (what: string) =>
+  `${what} contains a broken character (an unpaired surrogate); retype it.`;
 
 /** A field that must stay on one line (it may reach an email header). */
 export const singleLine = (max: number, what = 'This field') =>
@@ -44,9 +71,14 @@ export const singleLine = (max: number, what = 'This field') =>
     .trim()
     .min(1, { error: `${what} is empty; write some text or remove the field.` })
     .max(max, { error: `${what} is too long: keep it to ${max} characters or fewer.` })
-    .refine((s) => !SINGLE_LINE_FORBIDDEN.test(s), {
-      error: `${what} must be on one line: remove the line breaks (\\n or \\r) and NUL characters.`,
-    });
+    .refine((s) => !LINE_BREAK.test(s), {
+      error: `${what} must be on one line: remove the line breaks (\\n or \\r).`,
+    })
+    .refine((s) => !SINGLE_LINE_CONTROL.test(s), {
+      error: (issue) =>
+        `${what} contains ${describeControl(String(issue.input))}, which email programs cannot show; retype the text or paste it as plain text.`,
+    })
+    .refine((s) => !LONE_SURROGATE.test(s), { error: brokenCharacter(what) });
 
 /** Markdown text: paragraphs, lists, links, emphasis, headings, quotes. Raw HTML is shown as text. */
 export const markdown = (max: number, what = 'This field') =>
@@ -60,7 +92,8 @@ export const markdown = (max: number, what = 'This field') =>
     })
     .refine((s) => !MULTI_LINE_FORBIDDEN.test(s), {
       error: `${what} contains invisible control characters; retype the text or paste it as plain text.`,
-    });
+    })
+    .refine((s) => !LONE_SURROGATE.test(s), { error: brokenCharacter(what) });
 
 export const httpsUrl = (what = 'This link') =>
   z
@@ -69,8 +102,12 @@ export const httpsUrl = (what = 'This link') =>
     .max(LIMITS.url, {
       error: `${what} is too long: keep it to ${LIMITS.url} characters or fewer.`,
     })
-    .refine((s) => !SINGLE_LINE_FORBIDDEN.test(s) && !/\s/.test(s), {
+    .refine((s) => !LINE_BREAK.test(s) && !/\s/.test(s), {
       error: `${what} must not contain spaces or line breaks.`,
+    })
+    // The URL parser would silently drop or percent-encode these; make the author see them.
+    .refine((s) => !SINGLE_LINE_CONTROL.test(s) && !LONE_SURROGATE.test(s), {
+      error: `${what} contains an invisible or broken character; retype it.`,
     })
     .refine(isHttpsUrl, {
       error: `${what} must be a full web address starting with https:// (for example https://www.example.org/page).`,
@@ -154,6 +191,9 @@ export const emailAddress = (what = 'This email address') =>
     .string({ error: `${what} must be text in double quotes.` })
     .trim()
     .max(254, { error: `${what} is too long.` })
+    .refine((s) => !SINGLE_LINE_CONTROL.test(s) && !LONE_SURROGATE.test(s), {
+      error: `${what} contains an invisible or broken character; retype it.`,
+    })
     .refine((s) => EMAIL.test(s), {
       error: `${what} is not a valid email address (it should look like name@example.org).`,
     });
@@ -244,6 +284,7 @@ const socialText = (platform: string) =>
     .refine((s) => !MULTI_LINE_FORBIDDEN.test(s), {
       error: `The ${platform} text contains invisible control characters.`,
     })
+    .refine((s) => !LONE_SURROGATE.test(s), { error: brokenCharacter(`The ${platform} text`) })
     .optional();
 
 const social = z.strictObject(
@@ -252,6 +293,9 @@ const social = z.strictObject(
       .array(
         z
           .string({ error: 'Each hashtag must be text in double quotes.' })
+          .max(LIMITS.tag, {
+            error: `A hashtag is too long: keep it to ${LIMITS.tag} characters or fewer.`,
+          })
           .refine((s) => HASHTAG.test(s), {
             error:
               'A hashtag must be letters and digits only, without the # sign or spaces, e.g. "SafeguardingChildren".',
@@ -336,6 +380,10 @@ export const statementSchema = z
     embargo: embargo.optional(),
     language: z
       .string({ error: 'language must be a language tag in double quotes, like "en-GB" or "cy".' })
+      .max(LIMITS.language, {
+        error: `language is too long for a language tag: keep it to ${LIMITS.language} characters or fewer, like "en-GB".`,
+        abort: true,
+      })
       .refine(isLanguageTag, {
         error: 'language must be a BCP 47 language tag such as "en-GB", "cy" or "pl".',
       })
@@ -354,10 +402,15 @@ export const statementSchema = z
       .optional(),
     topics: z
       .array(
-        z.string({ error: 'Each topic must be text in double quotes.' }).regex(TOPIC_SLUG, {
-          error:
-            'A topic must be a lower-case slug of letters, digits and dashes, e.g. "child-safeguarding".',
-        }),
+        z
+          .string({ error: 'Each topic must be text in double quotes.' })
+          .max(LIMITS.tag, {
+            error: `A topic is too long: keep it to ${LIMITS.tag} characters or fewer.`,
+          })
+          .regex(TOPIC_SLUG, {
+            error:
+              'A topic must be a lower-case slug of letters, digits and dashes, e.g. "child-safeguarding".',
+          }),
         { error: 'topics must be a list like ["safeguarding", "health"].' },
       )
       .max(LIMITS.topics, { error: `Use at most ${LIMITS.topics} topics.` })

@@ -8,6 +8,8 @@
  * Lambda retries the event; the uploaded file is never deleted.
  */
 import type { S3Event, S3EventRecord } from 'aws-lambda';
+import { EmailTooLargeError, renderEmail } from '../../core/render/email';
+import { checkRenderBudget } from '../../core/render/markdown';
 import { checkSocialOverrides } from '../../core/social';
 import { parseStatement } from '../../core/statement/parse';
 import { MAX_STATEMENT_BYTES, type Statement } from '../../core/statement/schema';
@@ -127,13 +129,41 @@ async function ingestRecord(
   });
   if (!parsed.ok) return reject(deps, runner, upload, null, parsed.errors, parsed.warnings);
   const { statement, sha256 } = parsed;
-  const socialErrors = checkSocialOverrides(statement);
-  if (socialErrors.length > 0)
-    return reject(deps, runner, upload, statement, socialErrors, parsed.warnings);
+  // Problems only rendering reveals, found before the ledger records the revision:
+  // afterwards a render failure would be retried forever instead of reported.
+  const renderErrors = [
+    ...checkSocialOverrides(statement),
+    ...(await emailSizeErrors(statement, parsed.embargo)),
+  ];
+  if (renderErrors.length > 0)
+    return reject(deps, runner, upload, statement, renderErrors, parsed.warnings);
 
   return withStatementId(deps.logger, statement.id, () =>
     ingestStatement(deps, runner, upload, statement, parsed.embargo, parsed.warnings, sha256),
   );
+}
+
+/**
+ * Whether the press email fits (EMAIL_MAX_BYTES): first the cheap MJML-free
+ * check (it also stops MJML being run on megabytes), then, as its estimate is
+ * a lower bound, a real render. The parsed embargo is the worst case: the
+ * revision's own render can only drop the embargo banner (effectiveEmbargo).
+ * Withdrawals show no Markdown and must never be held up.
+ */
+async function emailSizeErrors(
+  statement: Statement,
+  embargo: EmbargoInfo | null,
+): Promise<Issue[]> {
+  if (statement.status === 'withdraw') return [];
+  const budget = checkRenderBudget(statement);
+  if (budget.length > 0) return budget;
+  try {
+    await renderEmail(statement, embargo);
+    return [];
+  } catch (err) {
+    if (err instanceof EmailTooLargeError) return [err.issue];
+    throw err;
+  }
 }
 
 async function ingestStatement(

@@ -79,6 +79,30 @@ describe('parseConfig', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it.each(['email', 'lambda'])(
+    'rejects rawMessageDelivery on a %s subscription (SNS allows it only for https and sqs)',
+    (protocol) => {
+      const endpoint =
+        protocol === 'email'
+          ? 'news@example.org'
+          : 'arn:aws:lambda:eu-west-2:111122223333:function:partner-ingest';
+      const subscription = { name: 'partner', protocol, endpoint, rawMessageDelivery: true };
+      const list = errors(
+        JSON.stringify({ ...valid, partners: { subscriptions: [subscription] } }),
+      );
+      expect(list).toEqual([
+        {
+          path: 'partners.subscriptions.0.rawMessageDelivery',
+          message: `rawMessageDelivery is not available for ${protocol} subscriptions (SNS offers it only for https and sqs); remove it.`,
+        },
+      ]);
+      const without = { ...subscription, rawMessageDelivery: false };
+      expect(
+        parseConfig(JSON.stringify({ ...valid, partners: { subscriptions: [without] } })).ok,
+      ).toBe(true);
+    },
+  );
+
   it('reports JSON syntax errors with line and column', () => {
     expect(errors('{\n  "opsEmails": ["a@example.org",]\n}')).toEqual([
       { path: '', message: expect.stringMatching(/^line 2, column 32: remove this comma/) },

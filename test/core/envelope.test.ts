@@ -178,7 +178,11 @@ describe('buildPartnerMessage: what a partner receives', () => {
   });
 
   it('keeps attribute values SNS can carry even when the organisation name has control characters', () => {
-    const statement = sampleStatement({ organisation: { name: 'Bad\u0001 Name\u0007 Ltd' } });
+    // The schema refuses these now; the envelope must cope anyway (defence in depth).
+    const statement: Statement = {
+      ...sampleStatement(),
+      organisation: { name: 'Bad\u0001 Name\u0007 Ltd' },
+    };
     const { attributes } = build(statement, 'statement.published');
     expect(attributes.organisation?.StringValue).toBe('Bad Name Ltd');
   });
@@ -306,8 +310,11 @@ describe('size: defence when text escapes badly', () => {
     expect(kept).toEqual(paragraphs.slice(0, kept.length));
   });
 
-  it('copes with a schema-valid body of lone surrogates (6 JSON bytes each)', () => {
-    const statement = sampleStatement({ body: '\ud800'.repeat(LIMITS.body), links: [] });
+  it('copes with a body of lone surrogates (6 JSON bytes each), which the schema now refuses', () => {
+    const statement: Statement = {
+      ...sampleStatement({ links: [] }),
+      body: '\ud800'.repeat(LIMITS.body),
+    };
     const render = {
       ...rendered(statement, null),
       plainText: `Intro\n\n${'\ud800 '.repeat(LIMITS.body)}`,

@@ -66,6 +66,7 @@ const INVALID: Record<string, [string, RegExp]> = {
   'deep-nesting.json': ['', /^line 16, column 44: .*nested more than 32 levels/],
   'embargo-without-offset.json': ['embargo.until', /time zone offset/],
   'empty.json': ['', /The file is empty/],
+  'headline-control-character.json': ['headline', /invisible control character \(U\+000B\)/],
   'headline-line-break.json': ['headline', /on one line/],
   'headline-too-long.json': ['headline', /140 characters or fewer/],
   'http-link.json': ['links.0.url', /starting with https:\/\//],

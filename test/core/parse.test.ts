@@ -162,7 +162,57 @@ describe('parseStatement: one rule at a time', () => {
     ['a bad id', { id: 'BSCP 2024' }, 'id', /lower-case letters, digits and dashes/],
     ['a line break in the headline', { headline: 'One\nTwo' }, 'headline', /on one line/],
     ['a carriage return in the headline', { headline: 'One\rTwo' }, 'headline', /on one line/],
-    ['a NUL in the subheading', { subheading: 'One\u0000Two' }, 'subheading', /on one line/],
+    ['a NUL in the subheading', { subheading: 'One\u0000Two' }, 'subheading', /NUL character/],
+    ['a tab in the headline', { headline: 'One\tTwo' }, 'headline', /a tab \(U\+0009\)/],
+    [
+      'an escape character in the headline',
+      { headline: 'One\u001bTwo' },
+      'headline',
+      /invisible control character \(U\+001B\)/,
+    ],
+    [
+      'a DEL in the signoff name',
+      { signoff: { name: 'Penny\u007f' } },
+      'signoff.name',
+      /control character \(U\+007F\)/,
+    ],
+    [
+      'a control character in a link address',
+      { links: [{ label: 'Review', url: 'https://example.org/\u0001' }] },
+      'links.0.url',
+      /invisible or broken character/,
+    ],
+    [
+      'a lone surrogate in the headline',
+      { headline: 'Caf\ud800' },
+      'headline',
+      /broken character \(an unpaired surrogate\); retype it/,
+    ],
+    [
+      'a lone low surrogate in the body',
+      { body: 'Text \udc00 more' },
+      'body',
+      /broken character \(an unpaired surrogate\)/,
+    ],
+    [
+      'a lone surrogate in a social override',
+      { social: { text: { bluesky: 'Post \ud83d' } } },
+      'social.text.bluesky',
+      /broken character \(an unpaired surrogate\)/,
+    ],
+    [
+      'a language tag over 35 characters',
+      { language: `en-${'a'.repeat(8)}-${'b'.repeat(8)}-${'c'.repeat(8)}-${'d'.repeat(8)}` },
+      'language',
+      /35 characters or fewer/,
+    ],
+    ['a topic over 64 characters', { topics: ['a'.repeat(65)] }, 'topics.0', /64 characters/],
+    [
+      'a hashtag over 64 characters',
+      { social: { hashtags: ['A'.repeat(65)] } },
+      'social.hashtags.0',
+      /64 characters/,
+    ],
     ['a headline over 140 characters', { headline: 'x'.repeat(141) }, 'headline', /140 characters/],
     [
       'an http link',
@@ -218,6 +268,42 @@ describe('parseStatement: one rule at a time', () => {
     ],
   ])('rejects %s', (_name, overrides, path, message) => {
     expect(errorAt(parse(json(sample(overrides))), path)).toMatch(message);
+  });
+
+  it('rejects every C0 control character and DEL inside a single-line field', () => {
+    const controls = [...Array.from({ length: 0x20 }, (_, i) => i), 0x7f].map((c) =>
+      String.fromCharCode(c),
+    );
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.constantFrom(...controls),
+        fc.string({ minLength: 1, maxLength: 40 }),
+        (before, control, after) => {
+          // Trimming would remove a control at either end, so keep one visible character each side.
+          const headline = `x${before}${control}${after}x`;
+          fc.pre(headline.length <= 140);
+          const message = errorAt(parse(json(sample({ headline }))), 'headline');
+          expect(message).toMatch(
+            control === '\r' || control === '\n' ? /on one line/ : /control character|a tab|NUL/,
+          );
+        },
+      ),
+    );
+  });
+
+  it('accepts surrogate pairs (emoji) but not either half alone', () => {
+    expect(parse(json(sample({ headline: 'Hub opens 🎉', body: 'Hello 👋🏽 all' }))).ok).toBe(true);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0xd800, max: 0xdfff }),
+        fc.string({ maxLength: 20 }),
+        (code, text) => {
+          const body = `${text} ${String.fromCharCode(code)} end`;
+          expect(errorAt(parse(json(sample({ body }))), 'body')).toMatch(/unpaired surrogate/);
+        },
+      ),
+    );
   });
 
   it('gives schema-less parts a plain-English message, never zod jargon', () => {

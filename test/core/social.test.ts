@@ -7,8 +7,11 @@ import {
   SocialCopyInvalidError,
   SocialCopyTooLongError,
 } from '../../core/social';
+import { LONE_SURROGATE } from '../../core/statement/schema';
 import type { BlueskyFacet, EmbargoInfo, SocialCopy } from '../../core/types';
 import { sampleStatement } from '../fixtures/statements';
+
+const LONE_SURROGATE_G = new RegExp(LONE_SURROGATE.source, 'g');
 
 const EMBARGO: EmbargoInfo = {
   until: '2024-02-21T00:01:00.000Z',
@@ -380,6 +383,13 @@ describe('property: generated copy always fits', () => {
         )
         .map((words) => words.join(' ').slice(0, max)),
     );
+  /** What the schema lets through a single-line field: no control characters, no lone surrogates. */
+  const schemaSafe = (s: string) =>
+    s
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing what the schema refuses.
+      .replace(/[\0-\x1f\x7f]/g, ' ')
+      .replace(LONE_SURROGATE_G, '\uFFFD')
+      .trim();
   it('X is valid and ≤ 280, Bluesky ≤ 300 graphemes, for any headline, summary and hashtags', () => {
     fc.assert(
       fc.property(
@@ -388,8 +398,8 @@ describe('property: generated copy always fits', () => {
         fc.array(fc.stringMatching(/^[A-Za-z0-9ŵł]{1,30}$/), { maxLength: 10 }),
         (headline, summary, hashtags) => {
           const input = {
-            headline: headline.replace(/[\r\n\0]/g, ' ').trim() || 'Headline',
-            summary: summary.replace(/[\r\n\0]/g, ' ').trim() || 'Summary',
+            headline: schemaSafe(headline) || 'Headline',
+            summary: schemaSafe(summary) || 'Summary',
             social: { hashtags },
           };
           const copy = renderSocial(sampleStatement(input), null);

@@ -1,5 +1,6 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { EMAIL_MAX_BYTES, estimateEmailBytes } from '../../core/render/markdown';
 import type { StatementInput } from '../../core/statement/schema';
 import type { PartnerEnvelope } from '../../core/types';
 import { createIngestHandler, type IngestDeps } from '../../functions/ingest/handler';
@@ -7,7 +8,7 @@ import { scheduleName } from '../../functions/ingest/revision';
 import { EffectInProgressError } from '../../functions/shared/errors';
 import { createLogger } from '../../functions/shared/logger';
 import type { PressJob, WebsiteRelease } from '../../functions/shared/messages';
-import { sampleInput } from '../fixtures/statements';
+import { sampleInput, sampleStatement } from '../fixtures/statements';
 import { createFakeDynamo, throttled } from '../helpers/fake-dynamo';
 import {
   BUCKET,
@@ -362,6 +363,63 @@ describe('ingest: rejected files', () => {
     expect(outcome?.errors[0]?.message).toMatch(/256 KB or smaller/);
     expect(bucket.keys('rejected/')).toEqual(['rejected/huge.errors.json', 'rejected/huge.json']);
     expect(publisher.on('ops')).toHaveLength(1);
+  });
+
+  it.each([
+    ['7,500 one-word list items', '- a\n'.repeat(7_500), /^The email would be at least 2\d\d KB; /],
+    ['30,000 ampersands', '&'.repeat(30_000), /^The email would be at least 1\d\d KB; /],
+    [
+      'a reference link used thousands of times',
+      `${'[a][r] '.repeat(4_000)}\n\n[r]: https://www.example.org/${'a'.repeat(2_000)}\n`.slice(
+        -30_000,
+      ),
+      /^The body repeats reference-style links/,
+    ],
+  ])(
+    'rejects a body whose email would be too large (%s) before recording it',
+    async (_name, body, message) => {
+      // Prepare
+      const { ingest, upload, bucket, publisher } = setup();
+
+      // Act
+      const [outcome] = await ingest(s3Event(upload(statement({ body }), 'big.json')));
+
+      // Assess
+      expect(outcome?.outcome).toBe('rejected');
+      expect(outcome?.errors).toEqual([{ path: 'body', message: expect.stringMatching(message) }]);
+      expect(bucket.keys('rejected/')).toEqual(['rejected/big.errors.json', 'rejected/big.json']);
+      const report = bucket.json<{ errors: Array<{ message: string }> }>(
+        'rejected/big.errors.json',
+      );
+      expect(report.errors[0]?.message).toMatch(message);
+      expect(topicsOf(publisher)).toEqual(['ops']);
+      expect(publisher.on('ops')[0]?.body).toMatch(/^ {2}body: /m);
+      // Nothing was recorded: the fixed file under the same revision goes through.
+      const [fixed] = await ingest(s3Event(upload(statement(), 'big.json')));
+      expect(fixed?.outcome).toBe('published');
+    },
+  );
+
+  it('rejects an email the real render finds too large when the quick estimate passed', async () => {
+    // Prepare: just under the estimate's limit; the sample's sections push the real email over.
+    const { ingest, upload, publisher } = setup();
+    const base = estimateEmailBytes(sampleStatement({ body: 'a' }));
+    const body = '&'.repeat(Math.floor((EMAIL_MAX_BYTES - 1_000 - base) / 5));
+
+    // Act
+    const [outcome] = await ingest(s3Event(upload(statement({ body }))));
+
+    // Assess
+    expect(outcome?.outcome).toBe('rejected');
+    expect(outcome?.errors).toEqual([
+      {
+        path: 'body',
+        message: expect.stringMatching(
+          /^The email would be 10\d KB; email programs such as Gmail cut off emails over about 100 KB\. Shorten the body/,
+        ),
+      },
+    ]);
+    expect(topicsOf(publisher)).toEqual(['ops']);
   });
 
   it('rejects a withdrawal of a statement Herald has never seen', async () => {
