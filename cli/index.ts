@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/errors';
 import { EXIT, UsageError } from './output';
 import { registerRenderCommand } from './render';
+import { registerStatusCommand } from './status';
 import { registerValidateCommand } from './validate';
 
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerValidateCommand(program);
   registerRenderCommand(program);
+  registerStatusCommand(program);
   return program;
 }
 

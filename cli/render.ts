@@ -20,8 +20,11 @@ import type { PartnerMessageType } from '../core/types';
 import { describeError, EXIT, formatIssues } from './output';
 import { parseNow } from './validate';
 
-/** Used when no herald.config.json is given or found: clearly example values. */
-const EXAMPLE_SENDER = 'Herald Press Office (example) <press@example.org>';
+/**
+ * Used when no herald.config.json is given or found: clearly example values.
+ * The name is quoted: bare parentheses are an RFC 5322 comment, which mail libraries drop.
+ */
+const EXAMPLE_SENDER = '"Herald Press Office (example)" <press@example.org>';
 const EXAMPLE_UNSUBSCRIBE_BASE = 'https://unsubscribe.example.org/u';
 const PREVIEW_SECRET = 'herald-render-preview-only';
 
@@ -107,7 +110,6 @@ export function registerRenderCommand(program: Command): void {
       );
 
       const out = resolve(options.out);
-      await mkdir(out, { recursive: true });
       const files: Record<string, string | Buffer> = {
         'email.html': fillSlots(rendered.email.html, { unsubscribeUrl, greeting }, escapeHtml),
         'email.txt': fillSlots(rendered.email.text, { unsubscribeUrl, greeting }),
@@ -116,8 +118,17 @@ export function registerRenderCommand(program: Command): void {
         'envelope.json': `${JSON.stringify(partner.message, null, 2)}\n`,
         'attributes.json': `${JSON.stringify(partner.attributes, null, 2)}\n`,
       };
-      for (const [name, content] of Object.entries(files))
-        await writeFile(join(out, name), content);
+      try {
+        await mkdir(out, { recursive: true });
+        for (const [name, content] of Object.entries(files))
+          await writeFile(join(out, name), content);
+      } catch (error) {
+        process.stderr.write(
+          `herald: cannot write the rendered files to ${out}: ${describeWriteError(error)}\n`,
+        );
+        process.exitCode = EXIT.usage;
+        return;
+      }
 
       process.stdout.write(
         [
@@ -131,4 +142,14 @@ export function registerRenderCommand(program: Command): void {
       );
       process.exitCode = EXIT.ok;
     });
+}
+
+/** mkdir's codes as sentences; the rest as describeError words them. */
+function describeWriteError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EEXIST') return 'it is a file, not a folder.';
+  if (code === 'ENOTDIR') return 'part of that path is a file, not a folder.';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied.';
+  if (code === 'EROFS') return 'the file system is read-only.';
+  return describeError(error);
 }

@@ -1,0 +1,322 @@
+/**
+ * The operator's view of one statement (`herald status <id>`): a summary of the
+ * ledger items under `stmt#<id>` (docs/architecture.md, "Ledger"). Pure: the
+ * query lives in functions/shared/ledger/status.ts. The item shapes below are
+ * the fields this summary reads; the ledger modules' own types satisfy them.
+ */
+
+export interface HeadInput {
+  latestRevision: number;
+  status: 'publish' | 'withdraw';
+  headline: string;
+  embargoUntil: string | null;
+  latestSha256: string;
+  createdAt: string;
+  updatedAt: string;
+  releasedRevision?: number;
+  releasedAt?: string;
+}
+
+export interface RevisionInput {
+  revision: number;
+  sha256: string;
+  type: string;
+  sourceKey: string;
+  receivedAt: string;
+  complete: boolean;
+  completedAt?: string;
+}
+
+export interface EffectInput {
+  sk: string;
+  effect: string;
+  revision?: number;
+  status: 'pending' | 'done';
+  claimedAt: string;
+  leaseUntil: string;
+  doneAt?: string;
+  detail?: Record<string, string | number | boolean>;
+}
+
+export interface SendInput {
+  sk: string;
+  revision?: number;
+  status: 'sending' | 'sent' | 'rejected';
+}
+
+export interface StatementItems {
+  id: string;
+  head: HeadInput | null;
+  revisions: RevisionInput[];
+  effects: EffectInput[];
+  sends: SendInput[];
+}
+
+/**
+ * Where the latest revision stands: `processing` (ingest has not finished it),
+ * `embargoed` (lift still ahead), `release-overdue` (lift passed, not released:
+ * the schedule or release needs a look), `released`, `withdrawn`.
+ */
+export type StatementState =
+  | 'processing'
+  | 'embargoed'
+  | 'release-overdue'
+  | 'released'
+  | 'withdrawn';
+
+export interface EffectStatus {
+  name: string;
+  status: 'pending' | 'done';
+  claimedAt: string;
+  doneAt: string | null;
+  /** A `pending` marker whose lease has run out: its invocation died; a retry redoes it. */
+  stalled: boolean;
+  detail: Record<string, string | number | boolean>;
+}
+
+export interface RevisionStatus {
+  revision: number;
+  /** Null when the revision item is missing (markers or sends without it). */
+  sha256: string | null;
+  receivedAt: string | null;
+  sourceKey: string | null;
+  /** `published`, `corrected` or `withdrawn` (the revision's press job type). */
+  outcome: string | null;
+  complete: boolean;
+  completedAt: string | null;
+  embargo: {
+    /** The lift instant (ISO UTC) in force when the revision was processed, or null. */
+    until: string | null;
+    lifted: boolean;
+    released: boolean;
+    releasedAt: string | null;
+  };
+  effects: EffectStatus[];
+  emails: { sent: number; sending: number; rejected: number };
+}
+
+export interface StatementStatus {
+  id: string;
+  headline: string | null;
+  latestRevision: number | null;
+  status: 'publish' | 'withdraw' | null;
+  state: StatementState | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  releasedRevision: number | null;
+  releasedAt: string | null;
+  /** Oldest first. */
+  revisions: RevisionStatus[];
+}
+
+/** The revision in a `fx#0002#…`, `rev#0002` or `sent#0002#…` sort key. */
+export function revisionFromSk(sk: string): number | null {
+  const match = /^(?:fx|rev|sent)#(\d+)/.exec(sk);
+  return match?.[1] === undefined ? null : Number(match[1]);
+}
+
+/** The marker name in `fx#<rev>#<name>`. */
+function effectName(item: EffectInput): string {
+  if (item.effect) return item.effect;
+  const match = /^fx#\d+#(.+)$/.exec(item.sk);
+  return match?.[1] ?? item.sk;
+}
+
+/** Order in which ingest and release run their side effects; unknown names sort last. */
+const EFFECT_ORDER = [
+  'unschedule',
+  'render',
+  'press',
+  'press-list-report',
+  'partners',
+  'schedule',
+  'ops-summary',
+  'release-skipped',
+  'release-files',
+  'release-partners',
+  'release-website',
+  'website-hook',
+  'release-ops',
+];
+
+function effectRank(name: string): number {
+  const index = EFFECT_ORDER.indexOf(name);
+  return index === -1 ? EFFECT_ORDER.length : index;
+}
+
+/** Null when the ledger holds nothing for the statement. */
+export function summariseStatement(items: StatementItems, now: Date): StatementStatus | null {
+  const { head } = items;
+  if (
+    head === null &&
+    items.revisions.length === 0 &&
+    items.effects.length === 0 &&
+    items.sends.length === 0
+  ) {
+    return null;
+  }
+  const nowMs = now.getTime();
+  const byRevision = new Map<number, RevisionStatus>();
+  const entry = (revision: number): RevisionStatus => {
+    let found = byRevision.get(revision);
+    if (!found) {
+      found = {
+        revision,
+        sha256: null,
+        receivedAt: null,
+        sourceKey: null,
+        outcome: null,
+        complete: false,
+        completedAt: null,
+        embargo: { until: null, lifted: false, released: false, releasedAt: null },
+        effects: [],
+        emails: { sent: 0, sending: 0, rejected: 0 },
+      };
+      byRevision.set(revision, found);
+    }
+    return found;
+  };
+
+  for (const item of items.revisions) {
+    const rev = entry(item.revision);
+    rev.sha256 = item.sha256;
+    rev.receivedAt = item.receivedAt;
+    rev.sourceKey = item.sourceKey;
+    rev.outcome = item.type;
+    rev.complete = item.complete === true;
+    rev.completedAt = item.completedAt ?? null;
+  }
+
+  for (const item of items.effects) {
+    const revision = item.revision ?? revisionFromSk(item.sk);
+    if (revision === null) continue;
+    entry(revision).effects.push({
+      name: effectName(item),
+      status: item.status,
+      claimedAt: item.claimedAt,
+      doneAt: item.doneAt ?? null,
+      stalled: item.status === 'pending' && Date.parse(item.leaseUntil) < nowMs,
+      detail: item.detail ?? {},
+    });
+  }
+
+  for (const item of items.sends) {
+    const revision = item.revision ?? revisionFromSk(item.sk);
+    if (revision === null) continue;
+    const counts = entry(revision).emails;
+    if (item.status === 'sent') counts.sent++;
+    else if (item.status === 'rejected') counts.rejected++;
+    else counts.sending++;
+  }
+
+  if (head) entry(head.latestRevision);
+
+  for (const rev of byRevision.values()) {
+    rev.effects.sort((a, b) => effectRank(a.name) - effectRank(b.name));
+    // The schedule marker keeps the lift of any revision; the head only the latest's.
+    const scheduledAt = rev.effects.find((e) => e.name === 'schedule')?.detail.at;
+    const until =
+      head && head.latestRevision === rev.revision
+        ? head.embargoUntil
+        : typeof scheduledAt === 'string'
+          ? scheduledAt
+          : null;
+    // release-files is the release's first step; the head records only the current release.
+    const releaseFiles = rev.effects.find((e) => e.name === 'release-files' && e.status === 'done');
+    const headReleased = head?.releasedRevision === rev.revision;
+    rev.embargo = {
+      until,
+      lifted: until === null || Date.parse(until) <= nowMs,
+      released: headReleased || releaseFiles !== undefined,
+      releasedAt: headReleased ? (head?.releasedAt ?? null) : (releaseFiles?.doneAt ?? null),
+    };
+  }
+
+  const revisions = [...byRevision.values()].sort((a, b) => a.revision - b.revision);
+  const latest = head ? byRevision.get(head.latestRevision) : undefined;
+  return {
+    id: items.id,
+    headline: head?.headline ?? null,
+    latestRevision: head?.latestRevision ?? null,
+    status: head?.status ?? null,
+    state: head && latest ? stateOf(head, latest) : null,
+    createdAt: head?.createdAt ?? null,
+    updatedAt: head?.updatedAt ?? null,
+    releasedRevision: head?.releasedRevision ?? null,
+    releasedAt: head?.releasedAt ?? null,
+    revisions,
+  };
+}
+
+function stateOf(head: HeadInput, latest: RevisionStatus): StatementState {
+  if (head.status === 'withdraw') return 'withdrawn';
+  if (latest.embargo.released) return 'released';
+  if (!latest.complete) return 'processing';
+  return latest.embargo.lifted ? 'release-overdue' : 'embargoed';
+}
+
+const STATE_TEXT: Record<StatementState, string> = {
+  processing: 'processing (ingest has not finished this revision)',
+  embargoed: 'embargoed',
+  'release-overdue': 'embargo lifted but not released: check the schedule and the release function',
+  released: 'released',
+  withdrawn: 'withdrawn',
+};
+
+/** The short readable report `herald status` prints. */
+export function formatStatus(status: StatementStatus): string {
+  const lines: string[] = [];
+  lines.push(status.headline ? `${status.id}: "${status.headline}"` : status.id);
+  if (status.latestRevision === null) {
+    lines.push('No statement head: ingest stopped before recording this statement.');
+  } else {
+    const latest = status.revisions.find((r) => r.revision === status.latestRevision);
+    let state = status.state ? STATE_TEXT[status.state] : 'unknown';
+    if (status.state === 'embargoed' && latest?.embargo.until)
+      state += ` until ${latest.embargo.until}`;
+    if (status.state === 'released' && latest?.embargo.releasedAt)
+      state += ` at ${latest.embargo.releasedAt}`;
+    lines.push(`Latest: revision ${status.latestRevision} (${status.status}), ${state}.`);
+    lines.push(`First seen ${status.createdAt}, last updated ${status.updatedAt}.`);
+  }
+  for (const rev of status.revisions) {
+    lines.push('');
+    const received = rev.receivedAt ? `received ${rev.receivedAt}` : 'no revision record';
+    const sha = rev.sha256 ? `sha256 ${rev.sha256.slice(0, 12)}` : 'sha256 unknown';
+    const outcome = rev.outcome ?? 'outcome unknown';
+    lines.push(
+      `Revision ${rev.revision}: ${outcome}${rev.complete ? '' : ' (not finished)'}, ${sha}, ${received}`,
+    );
+    if (rev.sourceKey) lines.push(`  Source: ${rev.sourceKey}`);
+    lines.push(`  Embargo: ${embargoText(rev)}`);
+    const { sent, sending, rejected } = rev.emails;
+    lines.push(
+      `  Journalists emailed: ${sent} sent, ${sending} sending, ${rejected} rejected by SES`,
+    );
+    if (rev.effects.length === 0) {
+      lines.push('  Side effects: none recorded');
+    } else {
+      lines.push('  Side effects:');
+      const width = Math.max(...rev.effects.map((e) => e.name.length));
+      for (const effect of rev.effects) {
+        const when =
+          effect.status === 'done'
+            ? `done ${effect.doneAt ?? ''}`.trimEnd()
+            : `pending since ${effect.claimedAt}${effect.stalled ? ' (stalled: lease ran out; a retry redoes it)' : ''}`;
+        lines.push(`    ${effect.name.padEnd(width)}  ${when}`);
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function embargoText(rev: RevisionStatus): string {
+  const { until, lifted, released, releasedAt } = rev.embargo;
+  const release = released
+    ? `released${releasedAt ? ` ${releasedAt}` : ''}`
+    : rev.outcome === 'withdrawn'
+      ? 'never released (withdrawal)'
+      : 'not released';
+  if (until === null) return `none; ${release}`;
+  return `until ${until} (${lifted ? 'lifted' : 'not yet lifted'}); ${release}`;
+}
