@@ -184,7 +184,12 @@ const IMPORT_STEPS: Array<{ label: string; imports: string; keep: string }> = [
       "import { S3Client } from '@aws-sdk/client-s3'; import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
     keep: 'S3Client, DynamoDBClient, DynamoDBDocumentClient, SecretsManagerClient',
   },
-  { label: '+ zod', imports: "import { z } from 'zod';", keep: 'z.object' },
+  // send uses zod/mini (functions/shared/zod-mini.ts); classic zod was ~450 KB of it.
+  {
+    label: '+ zod/mini',
+    imports: "import * as z from 'zod/mini'; import './functions/shared/zod-mini';",
+    keep: 'z.object',
+  },
   {
     label: '+ core/mime (nodemailer)',
     imports: "import { buildRawMessage } from './core/mime';",

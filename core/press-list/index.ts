@@ -10,6 +10,9 @@ import { Readable } from 'node:stream';
 import { type CsvError, parse } from 'csv-parse';
 import { emailAddress } from '../statement/schema';
 import type { Recipient } from '../types';
+import { normaliseEmail } from './address';
+
+export { maskEmail, normaliseEmail } from './address';
 
 export const PRESS_LIST_COLUMNS = ['email', 'name', 'outlet', 'topics'] as const;
 type Column = (typeof PRESS_LIST_COLUMNS)[number];
@@ -47,18 +50,6 @@ export type PressListEntry = PressListRow | PressListProblem;
 export type PressListSource = AsyncIterable<Uint8Array | string> | Readable;
 
 const emailSchema = emailAddress('The email address');
-
-/** The form used for de-duplication, ledger keys and suppression. */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-/** `j…@example.org`: enough for a person to recognise their address, not enough to harvest it. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at <= 0) return '…';
-  return `${Array.from(email.slice(0, at))[0]}…${email.slice(at)}`;
-}
 
 function error(line: number, message: string): PressListProblem {
   return { kind: 'problem', line, message, severity: 'error' };
@@ -245,7 +236,7 @@ export function matchesTopics(
   return rowTopics.some((t) => wanted.has(t));
 }
 
-function toRecipient(row: PressListRow): Recipient {
+export function toRecipient(row: PressListRow): Recipient {
   return {
     email: row.email,
     ...(row.name === null ? {} : { name: row.name }),
@@ -301,30 +292,55 @@ export async function selectFromPressList(
 }
 
 /**
- * Who gets a correction or withdrawal. A correction goes to everyone who
+ * Who gets a correction or withdrawal, one recipient at a time (dispatch
+ * streams the press list through it). A correction goes to everyone who
  * received an earlier revision (they hold the wrong text) plus whoever matches
  * now; a withdrawal goes only to those who received it. `previous` are
  * addresses from the send ledger; press-list details are used where known.
+ *
+ * Feed every matching recipient, in list order, to `admit` (true: send to
+ * them), then call `rest` once for the earlier recipients the list did not
+ * cover. Memory is the earlier-recipients set plus the addresses admitted.
  */
+export class CorrectionAudience {
+  /** Earlier recipients not yet covered, by normalised address (first spelling wins). */
+  private readonly remaining = new Map<string, string>();
+  private readonly received: ReadonlySet<string>;
+  private readonly seen = new Set<string>();
+
+  constructor(
+    previous: readonly string[],
+    private readonly options: { withdrawal?: boolean } = {},
+  ) {
+    this.received = new Set(previous.map(normaliseEmail));
+    for (const email of previous) {
+      const key = normaliseEmail(email);
+      if (key !== '' && !this.remaining.has(key)) this.remaining.set(key, email.trim());
+    }
+  }
+
+  admit(recipient: Recipient): boolean {
+    const key = normaliseEmail(recipient.email);
+    if (this.seen.has(key) || (this.options.withdrawal === true && !this.received.has(key))) {
+      return false;
+    }
+    this.seen.add(key);
+    this.remaining.delete(key);
+    return true;
+  }
+
+  /** The earlier recipients no admitted row covered, as bare addresses. */
+  rest(): Recipient[] {
+    return [...this.remaining.values()].map((email) => ({ email }));
+  }
+}
+
+/** {@link CorrectionAudience} over a whole list at once. */
 export function mergeCorrectionRecipients(
   previous: readonly string[],
   matching: readonly Recipient[],
   options: { withdrawal?: boolean } = {},
 ): Recipient[] {
-  const received = new Set(previous.map(normaliseEmail));
-  const seen = new Set<string>();
-  const out: Recipient[] = [];
-  for (const recipient of matching) {
-    const key = normaliseEmail(recipient.email);
-    if (seen.has(key) || (options.withdrawal === true && !received.has(key))) continue;
-    seen.add(key);
-    out.push(recipient);
-  }
-  for (const email of previous) {
-    const key = normaliseEmail(email);
-    if (seen.has(key) || key === '') continue;
-    seen.add(key);
-    out.push({ email: email.trim() });
-  }
-  return out;
+  const audience = new CorrectionAudience(previous, options);
+  return [...matching.filter((r) => audience.admit(r)), ...audience.rest()];
 }

@@ -5,6 +5,7 @@
  * written for a person editing the file, not for a developer.
  */
 import { z } from 'zod';
+import { STATEMENT_ID_PATTERN } from './id';
 
 /** Largest statement file we accept, in bytes (DESIGN §3). */
 export const MAX_STATEMENT_BYTES = 256 * 1024;
@@ -165,7 +166,8 @@ export function isIsoInstant(value: string): boolean {
   return hour < 24 && minute < 60 && second < 60 && !Number.isNaN(Date.parse(value));
 }
 
-export const STATEMENT_ID = /^[a-z0-9][a-z0-9-]{2,63}$/;
+/** Defined in ./id so the messages between functions can check ids without this schema. */
+export const STATEMENT_ID = STATEMENT_ID_PATTERN;
 export const TOPIC_SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const HASHTAG = /^[\p{L}\p{N}]+$/u;
 const PHONE = /^\+?[0-9][0-9 ()-]{4,24}[0-9]$/;

@@ -8,7 +8,12 @@
  * suppressed addresses, and enqueues. Bad press-list rows go to the ops topic
  * once per statement revision.
  *
- * A redelivered PressJob enqueues the same batches again. That is safe: `send`
+ * It streams end to end: each batch of 50 is enqueued (10 to an SQS call) as
+ * soon as it is full, so memory holds the addresses seen, not the recipients
+ * (docs/performance.md, dispatch.peakRssMB).
+ *
+ * A redelivered PressJob enqueues the same batches again, and so does a
+ * retry after a failure half-way through the list. That is safe: `send`
  * claims every recipient in the ledger before calling SES, so a journalist
  * already mailed for this revision is skipped.
  */
@@ -19,12 +24,13 @@ import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'a
 import { z } from 'zod';
 import { HeraldError } from '../../core/errors';
 import {
-  mergeCorrectionRecipients,
+  CorrectionAudience,
+  matchesTopics,
   normaliseEmail,
   type PressListProblem,
-  type PressListSelection,
   type PressListSource,
-  selectFromPressList,
+  readPressList,
+  toRecipient,
 } from '../../core/press-list';
 import type { Recipient } from '../../core/types';
 import { effectSk, type Ledger, statementPk } from '../shared/ledger/client';
@@ -62,6 +68,12 @@ export class PressListUnreadableError extends HeraldError {
 /** Lease on the report marker when no Lambda context tells us the deadline. */
 const DEFAULT_LEASE_MS = 60_000;
 
+/** Addresses per suppression check: one DynamoDB BatchGetItem (at most 100 keys). */
+const SCREEN_SIZE = 100;
+
+/** SendBatch messages per enqueue call: SQS SendMessageBatch takes 10 entries. */
+const ENQUEUE_EVERY = 10;
+
 /** Most problem lines in one ops message; the rest are counted. */
 const MAX_REPORTED_PROBLEMS = 200;
 
@@ -95,20 +107,6 @@ export function createDispatchHandler(deps: DispatchDeps) {
       if (err instanceof Error && err.name === 'NoSuchKey') return null;
       throw err;
     }
-  }
-
-  async function readSelection(topics: string[]): Promise<PressListSelection> {
-    const source = await openPressList();
-    if (source === null) {
-      const message = `The press list s3://${settings.bucket}/${settings.pressListKey} does not exist.`;
-      return {
-        recipients: [],
-        problems: [{ kind: 'problem', line: 0, message, severity: 'fatal' }],
-        rows: 0,
-        readable: false,
-      };
-    }
-    return selectFromPressList(source, topics);
   }
 
   async function reportProblems(
@@ -166,46 +164,115 @@ export function createDispatchHandler(deps: DispatchDeps) {
     const topics = await getJson(s3, settings.bucket, envelopeKeyFor(job.emailKey), (v) =>
       envelopeTopics.parse(v).statement.topics.map((t) => t.toLowerCase()),
     );
-    const selection = await readSelection(topics);
-    // A withdrawal still goes to earlier recipients when the list is broken; anything else waits for a fix.
-    if (!selection.readable && job.type !== 'withdrawn') {
-      await reportProblems(job, selection.problems, leaseUntil);
-      throw new PressListUnreadableError(
-        `The press list ${settings.pressListKey} could not be read: ${selection.problems[0]?.message ?? 'unknown problem'}`,
-      );
-    }
-
-    let recipients: Recipient[] = selection.recipients;
-    if (job.type !== 'published') {
-      const previous = await recipientsOf(ledger, job.id);
-      recipients = mergeCorrectionRecipients(previous, recipients, {
+    const out = createBatcher(job);
+    const problems: PressListProblem[] = [];
+    // Corrections and withdrawals also go to earlier recipients; read once, on the first row.
+    let audience: CorrectionAudience | null = null;
+    const audienceFor = async (): Promise<CorrectionAudience | null> => {
+      if (job.type === 'published') return null;
+      audience ??= new CorrectionAudience(await recipientsOf(ledger, job.id), {
         withdrawal: job.type === 'withdrawn',
       });
-    }
+      return audience;
+    };
 
-    const suppressed = await suppressedAmong(
-      ledger,
-      recipients.map((r) => r.email),
-    );
-    const targets = recipients.filter((r) => !suppressed.has(normaliseEmail(r.email)));
-    const bodies: string[] = [];
-    for (let i = 0; i < targets.length; i += SEND_BATCH_SIZE) {
+    // Streamed: each batch of 50 is enqueued as soon as it is full, so memory does not grow with the list.
+    const source = await openPressList();
+    if (source === null) {
+      const message = `The press list s3://${settings.bucket}/${settings.pressListKey} does not exist.`;
+      problems.push({ kind: 'problem', line: 0, message, severity: 'fatal' });
+    } else {
+      // readPressList drops later duplicates, so a row here is always the first of its address.
+      for await (const entry of readPressList(source)) {
+        if (entry.kind === 'problem') {
+          problems.push(entry);
+          continue;
+        }
+        if (!matchesTopics(entry.topics, topics)) continue;
+        const recipient = toRecipient(entry);
+        const correction = await audienceFor();
+        if (correction === null || correction.admit(recipient)) await out.add(recipient);
+      }
+    }
+    problems.sort((a, b) => a.line - b.line);
+    // A fatal problem comes before any row (no header, empty or missing file), so nothing was enqueued.
+    const readable = !problems.some((p) => p.severity === 'fatal');
+    // A withdrawal still goes to earlier recipients when the list is broken; anything else waits for a fix.
+    if (!readable && job.type !== 'withdrawn') {
+      await reportProblems(job, problems, leaseUntil);
+      throw new PressListUnreadableError(
+        `The press list ${settings.pressListKey} could not be read: ${problems[0]?.message ?? 'unknown problem'}`,
+      );
+    }
+    const correction = await audienceFor();
+    if (correction !== null) for (const recipient of correction.rest()) await out.add(recipient);
+    const summary = await out.finish();
+    // After enqueueing, so a problem with the ops topic never holds up the press.
+    if (problems.length > 0) await reportProblems(job, problems, leaseUntil);
+    return { ...summary, problems: problems.length };
+  }
+
+  /**
+   * Recipients in, SendBatch messages out: candidates are checked against the
+   * suppression list 50 at a time, survivors fill batches of 50 in order, and
+   * full batches are enqueued 10 at a time (one SQS SendMessageBatch call).
+   */
+  function createBatcher(job: PressJob) {
+    let candidates: Recipient[] = [];
+    let ready: Recipient[] = [];
+    let bodies: string[] = [];
+    let recipients = 0;
+    let batches = 0;
+    let suppressed = 0;
+
+    const seal = () => {
       const batch: SendBatch = {
         id: job.id,
         revision: job.revision,
         emailKey: job.emailKey,
-        recipients: targets.slice(i, i + SEND_BATCH_SIZE),
+        recipients: ready,
       };
       bodies.push(JSON.stringify(batch));
-    }
-    if (bodies.length > 0) await deps.queue.sendBatch('send', bodies);
-    // After enqueueing, so a problem with the ops topic never holds up the press.
-    if (selection.problems.length > 0) await reportProblems(job, selection.problems, leaseUntil);
+      recipients += ready.length;
+      ready = [];
+    };
+    const flush = async () => {
+      if (bodies.length === 0) return;
+      const sending = bodies;
+      bodies = [];
+      await deps.queue.sendBatch('send', sending);
+      batches += sending.length;
+    };
+    const screen = async () => {
+      if (candidates.length === 0) return;
+      const checking = candidates;
+      candidates = [];
+      const found = await suppressedAmong(
+        ledger,
+        checking.map((r) => r.email),
+      );
+      for (const recipient of checking) {
+        if (found.has(normaliseEmail(recipient.email))) {
+          suppressed += 1;
+          continue;
+        }
+        ready.push(recipient);
+        if (ready.length === SEND_BATCH_SIZE) seal();
+        if (bodies.length === ENQUEUE_EVERY) await flush();
+      }
+    };
+
     return {
-      recipients: targets.length,
-      batches: bodies.length,
-      suppressed: recipients.length - targets.length,
-      problems: selection.problems.length,
+      async add(recipient: Recipient): Promise<void> {
+        candidates.push(recipient);
+        if (candidates.length >= SCREEN_SIZE) await screen();
+      },
+      async finish(): Promise<Omit<DispatchSummary, 'problems'>> {
+        await screen();
+        if (ready.length > 0) seal();
+        await flush();
+        return { recipients, batches, suppressed };
+      },
     };
   }
 

@@ -11,7 +11,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SNSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { maskEmail } from '../../core/press-list';
+import { maskEmail } from '../../core/press-list/address';
 import type { Ledger } from '../shared/ledger/client';
 import { type SuppressionReason, suppress } from '../shared/ledger/suppression';
 import type { Logger } from '../shared/logger';

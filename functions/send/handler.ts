@@ -12,15 +12,16 @@
  * and kept in the ledger.
  *
  * This bundle must stay small: it imports core/mime and core/render/slots, never
- * MJML or core/render.
+ * MJML or core/render; `zod/mini`, not classic zod; and core/press-list/address,
+ * not the CSV parser or the statement schema (docs/performance.md).
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { buildRawMessage } from '../../core/mime';
-import { maskEmail, normaliseEmail } from '../../core/press-list';
+import { maskEmail, normaliseEmail } from '../../core/press-list/address';
 import { createUnsubscribeToken } from '../../core/security/unsubscribe-token';
 import type { Recipient, RenderedEmail } from '../../core/types';
 import type { Ledger } from '../shared/ledger/client';
@@ -30,6 +31,7 @@ import type { Logger } from '../shared/logger';
 import { parseSendBatch, type SendBatch } from '../shared/messages';
 import type { SecretSource } from '../shared/secrets';
 import { getJson } from '../shared/storage';
+import '../shared/zod-mini';
 import { createPacer, forEachLimited } from './pacer';
 
 export interface SendSettings {
@@ -87,7 +89,7 @@ const BACKOFF_CAP_MS = 10_000;
 const EMAIL_CACHE_SIZE = 16;
 
 const slotted = z.object({
-  parts: z.array(z.string()).min(1),
+  parts: z.array(z.string()).check(z.minLength(1)),
   slots: z.array(z.enum(['unsubscribeUrl', 'greeting'])),
 });
 const renderedEmailSchema = z.object({
@@ -97,8 +99,8 @@ const renderedEmailSchema = z.object({
   subject: z.string(),
   html: slotted,
   text: slotted,
-  replyTo: z.object({ name: z.string(), address: z.string() }).nullable(),
-}) satisfies z.ZodType<RenderedEmail>;
+  replyTo: z.nullable(z.object({ name: z.string(), address: z.string() })),
+}) satisfies z.ZodMiniType<RenderedEmail>;
 
 type SesErrorKind = 'rejected' | 'retryable' | 'fatal';
 
@@ -214,23 +216,30 @@ export function createSendHandler(deps: SendDeps) {
     leaseMs: number,
   ): Promise<Result> {
     const ref = { id: batch.id, revision: batch.revision, email: recipient.email };
-    const claim = await claimSend(ledger, { ...ref, now: clock(), leaseMs });
-    if (claim === 'already-sent') return { outcome: 'already-sent' };
-    if (claim === 'rejected') return { outcome: 'previously-rejected' };
-    if (claim === 'in-progress') return { outcome: 'in-progress' };
-
-    let raw: Buffer;
-    try {
-      raw = await buildRawMessage(email, recipient, {
+    const claiming = claimSend(ledger, { ...ref, now: clock(), leaseMs });
+    // The MIME is built while the claim is in flight (it has no side effect); it is used only
+    // once the claim is ours, and a build error counts only then, as when it was built after.
+    const building = (async () =>
+      buildRawMessage(email, recipient, {
         from: settings.from,
         unsubscribeUrl: unsubscribeUrl(recipient.email, secret),
         ...(settings.configurationSet ? { configurationSet: settings.configurationSet } : {}),
         date: clock(),
-      });
-    } catch (err) {
+      }))().then(
+      (raw) => ({ ok: true as const, raw }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    const claim = await claiming;
+    if (claim === 'already-sent') return { outcome: 'already-sent' };
+    if (claim === 'rejected') return { outcome: 'previously-rejected' };
+    if (claim === 'in-progress') return { outcome: 'in-progress' };
+
+    const built = await building;
+    if (!built.ok) {
       await releaseSendClaim(ledger, ref);
-      throw err;
+      throw built.error;
     }
+    const raw = built.raw;
 
     const result = await sendToSes(raw);
     if (!result.ok) {

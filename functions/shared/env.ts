@@ -3,8 +3,17 @@
  * misconfigured function fails at once, naming every bad variable, instead of
  * at the first statement.
  */
-import type { z } from 'zod';
 import { HeraldError } from '../../core/errors';
+
+/** A zod schema, classic (`zod`) or mini (`zod/mini`, used by the send bundle). */
+export interface EnvSchema<T> {
+  safeParse(data: unknown):
+    | { success: true; data: T }
+    | {
+        success: false;
+        error: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }> };
+      };
+}
 
 export class EnvironmentError extends HeraldError {
   override name = 'EnvironmentError';
@@ -16,7 +25,7 @@ export class EnvironmentError extends HeraldError {
 }
 
 export function readEnv<T>(
-  schema: z.ZodType<T>,
+  schema: EnvSchema<T>,
   env: Record<string, string | undefined> = process.env,
 ): T {
   const result = schema.safeParse(env);

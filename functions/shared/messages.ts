@@ -3,21 +3,26 @@
  * functions"). Every body is parsed with its schema on arrival: a malformed
  * message fails loudly with MessageFormatError (and lands in a dead-letter
  * queue) instead of half-working.
+ *
+ * Written with `zod/mini` (./zod-mini): this module is in the send bundle, and
+ * classic zod plus the statement schema were most of its cold-start import.
  */
-import { z } from 'zod';
-import { STATEMENT_ID } from '../../core/statement/schema';
+
+import * as z from 'zod/mini';
+import { STATEMENT_ID_PATTERN } from '../../core/statement/id';
 import type { Issue, Recipient } from '../../core/types';
 import { MessageFormatError } from './errors';
+import './zod-mini';
 
 /** Most recipients in one SendBatch (DESIGN §7). */
 export const SEND_BATCH_SIZE = 50;
 
-const id = z.string().regex(STATEMENT_ID, { error: 'not a statement id' });
-const revision = z.number().int().min(1).max(999);
+const id = z.string().check(z.regex(STATEMENT_ID_PATTERN, { error: 'not a statement id' }));
+const revision = z.int().check(z.gte(1), z.lte(999));
 const instant = z
   .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), { error: 'not an ISO 8601 instant' });
-const s3Key = z.string().min(1).max(1024);
+  .check(z.refine((s) => !Number.isNaN(Date.parse(s)), { error: 'not an ISO 8601 instant' }));
+const s3Key = z.string().check(z.minLength(1), z.maxLength(1024));
 
 export const PRESS_JOB_TYPES = ['published', 'corrected', 'withdrawn'] as const;
 export type PressJobType = (typeof PRESS_JOB_TYPES)[number];
@@ -67,41 +72,41 @@ export const pressJobSchema = z.strictObject({
   revision,
   type: z.enum(PRESS_JOB_TYPES),
   emailKey: s3Key,
-}) satisfies z.ZodType<PressJob>;
+}) satisfies z.ZodMiniType<PressJob>;
 
 const recipientSchema = z.strictObject({
-  email: z.string().min(3).max(254),
-  name: z.string().max(200).exactOptional(),
-  outlet: z.string().max(200).exactOptional(),
-}) satisfies z.ZodType<Recipient>;
+  email: z.string().check(z.minLength(3), z.maxLength(254)),
+  name: z.exactOptional(z.string().check(z.maxLength(200))),
+  outlet: z.exactOptional(z.string().check(z.maxLength(200))),
+}) satisfies z.ZodMiniType<Recipient>;
 
 export const sendBatchSchema = z.strictObject({
   id,
   revision,
   emailKey: s3Key,
-  recipients: z.array(recipientSchema).min(1).max(SEND_BATCH_SIZE),
-}) satisfies z.ZodType<SendBatch>;
+  recipients: z.array(recipientSchema).check(z.minLength(1), z.maxLength(SEND_BATCH_SIZE)),
+}) satisfies z.ZodMiniType<SendBatch>;
 
 export const releaseRequestSchema = z.strictObject({
   id,
   revision,
-}) satisfies z.ZodType<ReleaseRequest>;
+}) satisfies z.ZodMiniType<ReleaseRequest>;
 
 export const websiteReleaseSchema = z.strictObject({
   type: z.literal('statement.released'),
   id,
   revision,
-  headline: z.string().min(1),
+  headline: z.string().check(z.minLength(1)),
   publishedPrefix: s3Key,
   releasedAt: instant,
-}) satisfies z.ZodType<WebsiteRelease>;
+}) satisfies z.ZodMiniType<WebsiteRelease>;
 
 /**
  * Parses a message: `input` is the JSON body text (SQS record body, SNS
  * Message) or an already-parsed object (the scheduler hands the Lambda the
  * payload as the event).
  */
-function parseWith<T>(schema: z.ZodType<T>, what: string, input: unknown): T {
+function parseWith<T>(schema: z.ZodMiniType<T>, what: string, input: unknown): T {
   let value = input;
   if (typeof input === 'string') {
     try {

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { maskEmail } from '../../core/press-list';
+import { maskEmail } from '../../core/press-list/address';
 import { verifyUnsubscribeToken } from '../../core/security/unsubscribe-token';
 import type { Ledger } from '../shared/ledger/client';
 import { suppress } from '../shared/ledger/suppression';

@@ -14,7 +14,10 @@ const emailKey = (rev: number) => `rendered/${ID}/${rev}/email.json`;
 
 class RecordingQueue implements QueueSender {
   readonly sent: Array<{ queue: QueueName; body: string }> = [];
+  /** Bodies per sendBatch call. */
+  readonly calls: number[] = [];
   async sendBatch(queue: QueueName, bodies: string[]) {
+    this.calls.push(bodies.length);
     for (const body of bodies) this.sent.push({ queue, body });
   }
   batches(): SendBatch[] {
@@ -106,6 +109,24 @@ describe('dispatch', () => {
     });
   });
 
+  it('streams: enqueues full batches ten at a time, keeping batches full around suppressed addresses', async () => {
+    const rows = Array.from({ length: 1_230 }, (_, i) => `j${i}@example.org,J ${i},Outlet,health`);
+    writeList(...rows);
+    for (const i of [0, 49, 50, 777]) {
+      ddb.table.put({ pk: suppressionPk(`j${i}@example.org`), sk: 'suppress', reason: 'bounce' });
+    }
+    const result = await makeHandler()(sqsEvent(job('published')));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(queue.calls).toEqual([10, 10, 5]);
+    const sizes = queue.batches().map((b) => b.recipients.length);
+    expect(sizes).toEqual([...Array.from({ length: 24 }, () => 50), 26]);
+    const emails = queue.emails();
+    expect(emails).toHaveLength(1_226);
+    expect(new Set(emails).size).toBe(1_226);
+    expect(emails.slice(0, 2)).toEqual(['j1@example.org', 'j2@example.org']);
+    expect(emails).not.toContain('j777@example.org');
+  });
+
   it('leaves out suppressed addresses', async () => {
     writeList('ann@example.org,Ann,Post,', 'Bob@Example.org,Bob,Post,');
     ddb.table.put({ pk: suppressionPk('bob@example.org'), sk: 'suppress', reason: 'bounce' });
@@ -134,6 +155,19 @@ describe('dispatch', () => {
     await makeHandler()(sqsEvent(job('corrected', 2)));
     expect(queue.emails().sort()).toEqual(['new@example.org', 'old@example.org']);
     expect(queue.batches()[0]).toMatchObject({ revision: 2, emailKey: emailKey(2) });
+  });
+
+  it('sends a correction to earlier recipients once, with press-list details where the list has them', async () => {
+    writeStatement(2, ['health']);
+    writeList('Old@example.org,Old,Post,health', 'new@example.org,New,Post,health');
+    markSent(1, 'old@example.org');
+    markSent(1, 'gone@example.org');
+    await makeHandler()(sqsEvent(job('corrected', 2)));
+    expect(queue.batches().flatMap((b) => b.recipients)).toEqual([
+      { email: 'Old@example.org', name: 'Old', outlet: 'Post' },
+      { email: 'new@example.org', name: 'New', outlet: 'Post' },
+      { email: 'gone@example.org' },
+    ]);
   });
 
   it('sends a withdrawal only to those who received the statement', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { STATEMENT_ID } from '../../core/statement/schema';
 import { scheduleName } from '../../functions/ingest/revision';
 import { EnvironmentError, readEnv } from '../../functions/shared/env';
 import { MessageFormatError } from '../../functions/shared/errors';
@@ -51,6 +52,54 @@ describe('messages', () => {
         'id',
         'revision',
         'recipients',
+      ]);
+    }
+  });
+
+  it('accepts exactly the ids a statement may have (messages.ts does not import the schema)', () => {
+    const ids = [
+      'abc',
+      'bscp-2024-02-scr',
+      'ab',
+      'ABC',
+      '-abc',
+      'a'.repeat(64),
+      'a'.repeat(65),
+      'a_b',
+    ];
+    for (const id of ids) {
+      const job = { id, revision: 1, type: 'published', emailKey: `rendered/${id}/1/email.json` };
+      const accepted = (() => {
+        try {
+          parsePressJob(job);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect({ id, accepted }).toEqual({ id, accepted: STATEMENT_ID.test(id) });
+    }
+  });
+
+  it('gives the same messages as classic zod (messages.ts uses zod/mini)', () => {
+    // Act
+    const parse = () =>
+      parseSendBatch({
+        id: 'abc-1',
+        revision: 1.5,
+        emailKey: '',
+        recipients: [{ email: 'a@b.org', extra: 1 }],
+      });
+
+    // Assess
+    try {
+      parse();
+      expect.unreachable();
+    } catch (err) {
+      expect((err as MessageFormatError).issues).toEqual([
+        { path: 'revision', message: 'Invalid input: expected int, received number' },
+        { path: 'emailKey', message: 'Too small: expected string to have >=1 characters' },
+        { path: 'recipients.0', message: 'Unrecognized key: "extra"' },
       ]);
     }
   });
