@@ -178,7 +178,9 @@ export class HeraldStack extends Stack {
         WEBSITE_TOPIC_ARN: topicArns.WEBSITE_TOPIC_ARN,
         OPS_TOPIC_ARN: topicArns.OPS_TOPIC_ARN,
       },
-      timeout: Duration.seconds(60),
+      // It may wait up to a minute for the lift (the scheduler fires to the minute), then
+      // publish: 60 s would time out on every early firing and only succeed on a retry.
+      timeout: Duration.minutes(2),
     });
     const releaseDeadLetter = new DeadLetterQueue(this, 'ReleaseDeadLetter', {
       encryptionKey: key,

@@ -89,6 +89,9 @@ export function createReleaseHandler(
     });
 }
 
+/** How early a schedule may fire and still wait in process (its Lambda timeout must cover this). */
+export const DEFAULT_MAX_EARLY_WAIT_MS = 60_000;
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The release itself, shared with ingest. Idempotent: every step is marker-guarded. */
@@ -112,40 +115,52 @@ export async function releaseRevision(
   const pk = statementPk(id);
   const marker = (name: string) => ({ pk, sk: effectSk(revision, name), effect: name, revision });
 
-  const head = await getHead(runner.ledger, id);
-  if (!head) {
-    logger.error('Release requested for a statement the ledger does not know', { revision });
-    return skipped('unknown-statement');
-  }
-  if (head.status === 'withdraw') {
-    logger.warn('Statement was withdrawn; not releasing', {
-      revision,
-      latestRevision: head.latestRevision,
-    });
-    if (trigger === 'schedule') {
-      await runEffect(runner, marker('release-skipped'), async () => {
-        await publisher.publish({
-          topic: 'ops',
-          subject: opsSubject(`Herald: release of ${id} r${revision} skipped (withdrawn)`),
-          body: `The embargo on ${id} revision ${revision} lifted, but the statement was withdrawn (revision ${head.latestRevision}), so nothing was released: no website rebuild and no statement.released to partners.`,
-        });
-        return undefined;
-      });
+  /** The head if this revision may go public now; otherwise why not (telling ops of a withdrawal). */
+  async function gate(
+    head: Awaited<ReturnType<typeof getHead>>,
+  ): Promise<{ head: NonNullable<typeof head> } | ReleaseOutcome> {
+    if (!head) {
+      logger.error('Release requested for a statement the ledger does not know', { revision });
+      return skipped('unknown-statement');
     }
-    return skipped('withdrawn');
+    if (head.status === 'withdraw') {
+      logger.warn('Statement was withdrawn; not releasing', {
+        revision,
+        latestRevision: head.latestRevision,
+      });
+      if (trigger === 'schedule') {
+        await runEffect(runner, marker('release-skipped'), async () => {
+          await publisher.publish({
+            topic: 'ops',
+            subject: opsSubject(`Herald: release of ${id} r${revision} skipped (withdrawn)`),
+            body: `The embargo on ${id} revision ${revision} lifted, but the statement was withdrawn (revision ${head.latestRevision}), so nothing was released: no website rebuild and no statement.released to partners.`,
+          });
+          return undefined;
+        });
+      }
+      return skipped('withdrawn');
+    }
+    if (head.latestRevision > revision) {
+      logger.info('A newer revision exists and has its own release; skipping', {
+        revision,
+        latestRevision: head.latestRevision,
+      });
+      return skipped('superseded');
+    }
+    if (head.releasedRevision !== undefined && head.releasedRevision >= revision) {
+      logger.info('Revision already released; skipping', { revision });
+      return skipped('already-released');
+    }
+    return { head };
   }
-  if (head.latestRevision > revision) {
-    logger.info('A newer revision exists and has its own release; skipping', {
-      revision,
-      latestRevision: head.latestRevision,
-    });
-    return skipped('superseded');
+
+  // Checked again after any wait for the lift: a withdrawal may land while we wait.
+  const first = await gate(await getHead(runner.ledger, id));
+  if (!('head' in first)) return first;
+  if (await waitForLift(deps, id, revision, first.head.embargoUntil)) {
+    const again = await gate(await getHead(runner.ledger, id));
+    if (!('head' in again)) return again;
   }
-  if (head.releasedRevision !== undefined && head.releasedRevision >= revision) {
-    logger.info('Revision already released; skipping', { revision });
-    return skipped('already-released');
-  }
-  await waitForLift(deps, id, revision, head.embargoUntil);
 
   const { statement, rendered } = await readBundle(s3, settings.bucket, id, revision);
   const releasedAt = deps.clock();
@@ -254,13 +269,14 @@ async function waitForLift(
   id: string,
   revision: number,
   embargoUntil: string | null,
-): Promise<void> {
-  if (embargoUntil === null) return;
+): Promise<boolean> {
+  if (embargoUntil === null) return false;
   const early = Date.parse(embargoUntil) - deps.clock().getTime();
-  if (early <= 0) return;
-  if (early > (deps.settings.maxEarlyWaitMs ?? 60_000)) {
+  if (early <= 0) return false;
+  if (early > (deps.settings.maxEarlyWaitMs ?? DEFAULT_MAX_EARLY_WAIT_MS)) {
     throw new EmbargoNotLiftedError(id, revision, embargoUntil);
   }
   deps.logger.info('Release fired before the lift; waiting', { waitMs: early });
   await (deps.sleep ?? defaultSleep)(early);
+  return true;
 }

@@ -9,7 +9,8 @@
  * attempts run out the claim is released and the SQS record fails so SQS
  * redelivers it (already-sent recipients are then skipped). Only a permanent
  * per-address rejection (MessageRejected) ends without a send, and it is logged
- * and kept in the ledger.
+ * and kept in the ledger. A batch for a revision that a correction or withdrawal
+ * has replaced sends nothing more (the newer revision's dispatch covers the press).
  *
  * This bundle must stay small: it imports core/mime and core/render/slots, never
  * MJML or core/render; `zod/mini`, not classic zod; and core/press-list/address,
@@ -26,6 +27,7 @@ import { createUnsubscribeToken } from '../../core/security/unsubscribe-token';
 import type { Recipient, RenderedEmail } from '../../core/types';
 import type { Ledger } from '../shared/ledger/client';
 import { claimSend, markRejected, markSent, releaseSendClaim } from '../shared/ledger/sends';
+import { getHead } from '../shared/ledger/statements';
 import { suppressedAmong } from '../shared/ledger/suppression';
 import type { Logger } from '../shared/logger';
 import { parseSendBatch, type SendBatch } from '../shared/messages';
@@ -76,6 +78,7 @@ export type RecipientOutcome =
   | 'previously-rejected'
   | 'rejected'
   | 'in-progress'
+  | 'superseded'
   | 'failed';
 
 /** Outcomes after which SQS must redeliver the batch. */
@@ -234,6 +237,21 @@ export function createSendHandler(deps: SendDeps) {
     if (claim === 'rejected') return { outcome: 'previously-rejected' };
     if (claim === 'in-progress') return { outcome: 'in-progress' };
 
+    // A correction or withdrawal may have landed since dispatch: its own dispatch mails only
+    // those already recorded for this revision, so an older revision must not go out now.
+    // Checked after the claim, so a dispatch that missed our record sees the newer head here.
+    let superseded: boolean;
+    try {
+      superseded = await isSuperseded(batch);
+    } catch (err) {
+      await releaseSendClaim(ledger, ref);
+      throw err;
+    }
+    if (superseded) {
+      await releaseSendClaim(ledger, ref);
+      return { outcome: 'superseded' };
+    }
+
     const built = await building;
     if (!built.ok) {
       await releaseSendClaim(ledger, ref);
@@ -254,6 +272,22 @@ export function createSendHandler(deps: SendDeps) {
     // If this throws, the claim keeps its lease: see the at-least-once note in ledger/sends.ts.
     await markSentWithRetry({ ...ref, sesMessageId: result.messageId, now: clock() });
     return { outcome: 'sent', sesMessageId: result.messageId };
+  }
+
+  /** Batches whose revision a newer one replaced (a head only moves forward, so this is final). */
+  const supersededBatches = new Set<string>();
+
+  async function isSuperseded(batch: SendBatch): Promise<boolean> {
+    const key = `${batch.id}#${batch.revision}`;
+    if (supersededBatches.has(key)) return true;
+    const head = await getHead(ledger, batch.id);
+    if (head === undefined || head.latestRevision <= batch.revision) return false;
+    supersededBatches.add(key);
+    if (supersededBatches.size > EMAIL_CACHE_SIZE) {
+      const oldest = supersededBatches.values().next().value;
+      if (oldest !== undefined) supersededBatches.delete(oldest);
+    }
+    return true;
   }
 
   async function processBatch(batch: SendBatch, leaseMs: number): Promise<boolean> {

@@ -8,7 +8,8 @@
  * function dies in between), the marker's lease runs out and a retry POSTs
  * again. Receivers drop the copy with `X-Herald-Delivery: <id>#<revision>`.
  * A non-2xx answer or a network error fails the record, so SQS retries it and
- * finally dead-letters it (with an alarm).
+ * finally dead-letters it (with an alarm). The statement head is read just
+ * before the POST: if the statement has been withdrawn meanwhile, nothing is sent.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -20,6 +21,7 @@ import {
 } from '../../core/security/webhook-signature';
 import { effectSk, type Ledger, statementPk } from '../shared/ledger/client';
 import { runEffect } from '../shared/ledger/effects';
+import { getHead } from '../shared/ledger/statements';
 import type { Logger } from '../shared/logger';
 import { parseWebsiteRelease, type WebsiteRelease } from '../shared/messages';
 import type { SecretSource } from '../shared/secrets';
@@ -115,6 +117,7 @@ export function createWebsiteHookHandler(deps: WebsiteHookDeps) {
         const leaseMs = Math.max(context?.getRemainingTimeInMillis() ?? 0, 2 * timeoutMs + 5_000);
         const current = release;
         let status = 0;
+        let withdrawn = false;
         const outcome = await runEffect(
           { ledger, clock, leaseUntil: () => new Date(clock().getTime() + leaseMs), logger },
           {
@@ -124,10 +127,24 @@ export function createWebsiteHookHandler(deps: WebsiteHookDeps) {
             revision: current.revision,
           },
           async () => {
+            // A withdrawal that landed after the release was queued (or while the site was
+            // down and SQS kept retrying) wins: a withdrawn statement is never released.
+            const head = await getHead(ledger, current.id);
+            if (head?.status === 'withdraw') {
+              withdrawn = true;
+              return { skipped: 'withdrawn', latestRevision: head.latestRevision };
+            }
             status = (await post(current, hookUrl)).status;
             return { status };
           },
         );
+        if (withdrawn) {
+          logger.warn('statement withdrawn before the website hook ran; not POSTing', {
+            statementId: current.id,
+            revision: current.revision,
+          });
+          continue;
+        }
         logger.info(
           outcome === 'ran' ? 'website hook delivered' : 'website hook already delivered',
           {

@@ -7,6 +7,7 @@ import { Token } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_EARLY_WAIT_MS } from '../../functions/release/handler';
 import { HERALD_RUNTIME } from '../../lib/constructs/herald-function';
 import { sendPacing } from '../../lib/herald-stack';
 import { synthTemplate, TEST_CONFIG_INPUT } from './helpers';
@@ -544,6 +545,11 @@ describe('press path', () => {
       FunctionName: ref(logicalId(fn(name))),
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+  });
+
+  it('gives release time to wait for the lift and still publish before its timeout', () => {
+    const timeout = resources(template)[logicalId(fn('release'))]?.Properties?.Timeout as number;
+    expect(timeout).toBeGreaterThanOrEqual(DEFAULT_MAX_EARLY_WAIT_MS / 1000 + 30);
   });
 
   it.each([1, 14, 50, 1000])('keeps one send message within the timeout at %i/s', (rate) => {

@@ -4,6 +4,7 @@ import type { PartnerEnvelope } from '../../core/types';
 import { createIngestHandler, type IngestDeps } from '../../functions/ingest/handler';
 import { createReleaseHandler } from '../../functions/release/handler';
 import { EmbargoNotLiftedError } from '../../functions/shared/errors';
+import { statementPk } from '../../functions/shared/ledger/client';
 import { createLogger } from '../../functions/shared/logger';
 import type { WebsiteRelease } from '../../functions/shared/messages';
 import { sampleInput } from '../fixtures/statements';
@@ -195,6 +196,34 @@ describe('release', () => {
     expect(sleeps).toEqual([10_000]);
     expect(outcome.outcome).toBe('released');
     expect(publisher.messages<WebsiteRelease>('website')[0]?.releasedAt).toBe(LIFT);
+  });
+
+  it('publishes nothing when a withdrawal lands while it waits for the lift', async () => {
+    // Prepare: the schedule fires 10 s early; the withdrawal is recorded during the wait.
+    const { publisher, clock, dynamo, bucket } = await embargoed(sampleInput());
+    clock.set('2024-02-21T00:00:50.000Z');
+    const release = createReleaseHandler({
+      s3: bucket.client,
+      ddb: dynamo.client,
+      publisher,
+      logger: createLogger({ logLevel: 'SILENT' }),
+      clock: clock.now,
+      settings: { bucket: BUCKET, tableName: TABLE, effectLeaseMs: 60_000 },
+      sleep: async (ms) => {
+        const head = dynamo.table.get(statementPk(ID), 'head');
+        if (head) dynamo.table.put({ ...head, latestRevision: 2, status: 'withdraw' });
+        clock.advance(ms);
+      },
+    });
+
+    // Act
+    const outcome = await release({ id: ID, revision: 1 });
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'skipped', reason: 'withdrawn' });
+    expect(publisher.on('partners')).toEqual([]);
+    expect(publisher.on('website')).toEqual([]);
+    expect(bucket.keys('published/')).toEqual([]);
   });
 
   it('fails (so the scheduler retries) when it fires long before the lift', async () => {

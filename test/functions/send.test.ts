@@ -278,6 +278,39 @@ describe('send', () => {
     expect(ses).not.toHaveReceivedCommand(SendRawEmailCommand);
   });
 
+  it('sends nothing more of a revision that a withdrawal or correction replaced after dispatch', async () => {
+    // Prepare: revision 2 (a withdrawal) is in the head; its dispatch only reaches those already sent r1.
+    ddb.table.put({
+      pk: statementPk(ID),
+      sk: 'head',
+      id: ID,
+      latestRevision: 2,
+      status: 'withdraw',
+    });
+
+    // Act
+    const result = await makeHandler()(sqsEvent(batchOf(ann, bob)));
+
+    // Assess: acknowledged (no retry), nothing sent, no claim left behind
+    expect(result.batchItemFailures).toEqual([]);
+    expect(ses).not.toHaveReceivedCommand(SendRawEmailCommand);
+    expect(sendItem(ann.email)).toBeUndefined();
+    expect(sendItem(bob.email)).toBeUndefined();
+  });
+
+  it('still sends the current revision when the head is at the same revision', async () => {
+    ddb.table.put({
+      pk: statementPk(ID),
+      sk: 'head',
+      id: ID,
+      latestRevision: 1,
+      status: 'publish',
+    });
+    const result = await makeHandler()(sqsEvent(batchOf(ann)));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 1);
+  });
+
   it('fails only the malformed record in a batch', async () => {
     const event = sqsEvent(batchOf(ann));
     const bad = { ...(event.Records[0] as SQSRecord), messageId: 'bad', body: '{"id": 1}' };

@@ -137,6 +137,32 @@ describe('website hook', () => {
     ]);
   });
 
+  it('does not POST a queued release once the statement has been withdrawn', async () => {
+    // Prepare: the site was down; the release is redelivered after a withdrawal landed.
+    responses = [503];
+    const handler = makeHandler();
+    const first = await handler(sqsEvent(release));
+    ddb.table.put({
+      pk: statementPk(release.id),
+      sk: 'head',
+      id: release.id,
+      latestRevision: 2,
+      status: 'withdraw',
+    });
+
+    // Act
+    const retry = await handler(sqsEvent(release));
+
+    // Assess: one failed attempt, then no POST at all; the record is acknowledged
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(requests).toHaveLength(1);
+    expect(ddb.table.get(statementPk(release.id), effectSk(1, 'website-hook'))).toMatchObject({
+      status: 'done',
+      detail: { skipped: 'withdrawn' },
+    });
+  });
+
   it('acknowledges releases without calling anything when no hook is configured', async () => {
     const result = await makeHandler(null)(sqsEvent(release));
     expect(result.batchItemFailures).toEqual([]);

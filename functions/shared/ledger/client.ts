@@ -35,8 +35,12 @@
  *    immediately before publishing. A withdrawal that lands after that read but
  *    before the publishes finish cannot stop them: partners then see
  *    `statement.released` followed by `statement.withdrawn` (both carry
- *    dedupeKeys and timestamps) and the website gets the release. The window is
- *    the few hundred milliseconds of the release's own publishes.
+ *    dedupeKeys and timestamps). The window is the few hundred milliseconds of
+ *    the release's own publishes (the head is read again after any wait for the
+ *    lift); `website-hook` reads the head once more just before its POST, so a
+ *    withdrawal that lands while the release is queued never reaches the site.
+ *    Likewise `send` re-reads the head after each claim and sends nothing more
+ *    of a revision that a correction or withdrawal replaced.
  * 5. **Lost markers are never silent.** A marker that stays `pending` (a crash
  *    on the final retry) is visible in the ledger, and the event that caused it
  *    is in the function's on-failure destination / dead-letter queue, which
