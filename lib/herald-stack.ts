@@ -296,7 +296,9 @@ export class HeraldStack extends Stack {
 
     // ── Permissions (least privilege) ─────────────────────────────────────────
     const all = [ingest, dispatch, send, feedback, unsubscribe, release, websiteHook];
-    for (const fn of all) ledger.grantReadWriteData(fn);
+    for (const fn of [ingest, dispatch, send, release, websiteHook]) ledger.grantReadWriteData(fn);
+    // feedback and unsubscribe only add suppressions (a conditional put), nothing else.
+    for (const fn of [feedback, unsubscribe]) ledger.grant(fn, 'dynamodb:PutItem');
 
     this.grantObjects(statements, ingest, ['s3:GetObject', 's3:GetObjectVersion'], 'incoming/');
     this.grantObjects(statements, ingest, ['s3:PutObject'], 'rejected/');

@@ -317,6 +317,15 @@ describe('least privilege', () => {
     }
   });
 
+  it('lets feedback and unsubscribe only add suppressions to the ledger', () => {
+    for (const name of ['feedback', 'unsubscribe']) {
+      const dynamo = statementsOf(name).filter((s) =>
+        actions(s).some((a) => a.startsWith('dynamodb:')),
+      );
+      expect(dynamo.flatMap(actions), name).toEqual(['dynamodb:PutItem']);
+    }
+  });
+
   it('lets only send and unsubscribe read the unsubscribe key, and only website-hook the webhook secret', () => {
     const secrets = Object.fromEntries(
       resourcesOfType(template, 'AWS::SecretsManager::Secret').map(([id, r]) => [
