@@ -170,7 +170,7 @@ describe('dispatch', () => {
     ]);
   });
 
-  it('sends a withdrawal only to those who received the statement', async () => {
+  it('sends a withdrawal only to those who received the statement or may have (a send in flight)', async () => {
     writeStatement(2, ['health']);
     writeList('got-it@example.org,Got It,Post,health', 'never@example.org,Never,Post,health');
     markSent(1, 'got-it@example.org');
@@ -178,6 +178,7 @@ describe('dispatch', () => {
     await makeHandler()(sqsEvent(job('withdrawn', 2)));
     expect(queue.batches().flatMap((b) => b.recipients)).toEqual([
       { email: 'got-it@example.org', name: 'Got It', outlet: 'Post' },
+      { email: 'pending@example.org' },
     ]);
   });
 

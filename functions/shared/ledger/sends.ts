@@ -198,8 +198,11 @@ export async function releaseSendClaim(ledger: Ledger, ref: SendRef): Promise<vo
 }
 
 /**
- * Everyone SES accepted a message for, for any revision of the statement
- * (distinct, lower-case): the audience of a correction or withdrawal.
+ * Everyone who received, or may have received, any revision of the statement
+ * (distinct, lower-case): the audience of a correction or withdrawal. A claim
+ * still `sending` counts: SES may already have accepted that message (a send in
+ * flight, or a crash before `sent` was written), and a kill notice to someone
+ * who did not get the original is harmless while a missing one is not.
  */
 export async function recipientsOf(ledger: Ledger, id: string): Promise<string[]> {
   const emails = new Set<string>();
@@ -209,10 +212,15 @@ export async function recipientsOf(ledger: Ledger, id: string): Promise<string[]
       new QueryCommand({
         TableName: ledger.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        FilterExpression: '#status = :sent',
+        FilterExpression: '#status = :sent OR #status = :sending',
         ProjectionExpression: 'sk, email',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pk': statementPk(id), ':prefix': 'sent#', ':sent': 'sent' },
+        ExpressionAttributeValues: {
+          ':pk': statementPk(id),
+          ':prefix': 'sent#',
+          ':sent': 'sent',
+          ':sending': 'sending',
+        },
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
