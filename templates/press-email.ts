@@ -8,12 +8,15 @@
  * (never below 16px) at line-height 1.5, 600px wide, a system font stack and
  * no web fonts, links #1D70B8 and underlined, high-contrast notices.
  */
+import type { EmailLabels } from '../core/render/labels';
 import { LINK_STYLE, type TextDirection } from '../core/render/markdown';
 import { mjml, type TrustedHtml } from '../core/render/mjml-tag';
 
 export interface PressEmailView {
   language: string;
   dir: TextDirection;
+  /** The fixed words in the statement's language (`labelsFor(language)`). */
+  labels: EmailLabels;
   /** The subject line, also the document title. */
   subject: string;
   /** Inbox preview text (≤ 256 characters, not the headline). */
@@ -63,12 +66,6 @@ const SUBHEADING = 'margin:0 0 24px;font-size:22px;line-height:1.4;font-weight:4
 const P = 'margin:0 0 16px';
 const META = `margin:0 0 4px;font-size:16px;color:${SECONDARY_TEXT}`;
 
-export const SECTION_TITLES = {
-  links: 'Further information',
-  notesToEditors: 'Notes to editors',
-  mediaContact: 'Media contact',
-} as const;
-
 function notices(view: PressEmailView): TrustedHtml {
   return mjml`
     ${
@@ -77,7 +74,7 @@ function notices(view: PressEmailView): TrustedHtml {
       <mj-column>
         <mj-text color="#FFFFFF">
           <p style="margin:0 0 8px;font-size:24px;line-height:1.3;font-weight:700">WITHDRAWN – DO NOT PUBLISH</p>
-          <p style="margin:0">This statement has been withdrawn. Do not publish or broadcast it, and remove it if you have already used it. Reason: ${view.withdrawal.reason}</p>
+          <p style="margin:0">${view.labels.withdrawalExplanation} ${view.withdrawal.reason}</p>
         </mj-text>
       </mj-column>
     </mj-section>`
@@ -97,8 +94,8 @@ function notices(view: PressEmailView): TrustedHtml {
       mjml`<mj-section background-color="#FFFFFF" padding="16px 24px 0">
       <mj-column border="4px solid ${TEXT}" padding="12px 0">
         <mj-text padding="0 16px">
-          <p style="margin:0 0 4px;font-size:20px;font-weight:700">CORRECTION</p>
-          <p style="margin:0">This version (revision ${view.correction.revision}) replaces the one sent earlier. ${view.correction.text}</p>
+          <p style="margin:0 0 4px;font-size:20px;font-weight:700">${view.labels.correctionTitle}</p>
+          <p style="margin:0">${view.labels.correctionReplaces(view.correction.revision)} ${view.correction.text}</p>
         </mj-text>
       </mj-column>
     </mj-section>`
@@ -106,9 +103,11 @@ function notices(view: PressEmailView): TrustedHtml {
 }
 
 function statementMeta(view: PressEmailView): TrustedHtml {
-  const parts = [view.kindLabel, view.reference && `Ref: ${view.reference}`, view.issued].filter(
-    (p): p is string => typeof p === 'string' && p !== '',
-  );
+  const parts = [
+    view.kindLabel,
+    view.reference && `${view.labels.reference} ${view.reference}`,
+    view.issued,
+  ].filter((p): p is string => typeof p === 'string' && p !== '');
   return mjml`<p style="${META}"><strong>${parts.join(' · ')}</strong></p>
           <p style="${META};margin-bottom:24px">${view.organisation.name}</p>`;
 }
@@ -122,7 +121,7 @@ function signoff(view: PressEmailView): TrustedHtml | null {
 
 function links(view: PressEmailView): TrustedHtml | null {
   if (view.links.length === 0) return null;
-  return mjml`<h2 style="${H2}">${SECTION_TITLES.links}</h2>
+  return mjml`<h2 style="${H2}">${view.labels.links}</h2>
           <ul style="margin:0 0 16px;padding:0;padding-${view.dir === 'rtl' ? 'right' : 'left'}:24px">${view.links.map(
             (link) =>
               mjml`<li style="margin:0 0 8px"><a href="${link.url}" style="${LINK_STYLE}">${link.label}</a></li>`,
@@ -131,11 +130,11 @@ function links(view: PressEmailView): TrustedHtml | null {
 
 function mediaContact(view: PressEmailView): TrustedHtml {
   const c = view.mediaContact;
-  return mjml`<h2 style="${H2}">${SECTION_TITLES.mediaContact}</h2>
+  return mjml`<h2 style="${H2}">${view.labels.mediaContact}</h2>
           <p style="${P}"><strong>${c.name}</strong>${c.role && mjml`<br>${c.role}`}${
             c.email &&
-            mjml`<br>Email: <a href="${c.email.href}" style="${LINK_STYLE}">${c.email.address}</a>`
-          }${c.phone && mjml`<br>Phone: <a href="${c.phone.href}" style="${LINK_STYLE}">${c.phone.display}</a>`}</p>`;
+            mjml`<br>${view.labels.email} <a href="${c.email.href}" style="${LINK_STYLE}">${c.email.address}</a>`
+          }${c.phone && mjml`<br>${view.labels.phone} <a href="${c.phone.href}" style="${LINK_STYLE}">${c.phone.display}</a>`}</p>`;
 }
 
 export function pressEmailMjml(view: PressEmailView): string {
@@ -182,7 +181,7 @@ export function pressEmailMjml(view: PressEmailView): string {
           ${links(view)}
           ${
             view.notesToEditors &&
-            mjml`<h2 style="${H2}">${SECTION_TITLES.notesToEditors}</h2>
+            mjml`<h2 style="${H2}">${view.labels.notesToEditors}</h2>
           ${view.notesToEditors}`
           }
           ${mediaContact(view)}
@@ -196,8 +195,8 @@ export function pressEmailMjml(view: PressEmailView): string {
             org.website &&
             mjml`<br><a href="${org.website}" style="${LINK_STYLE}">${org.website}</a>`
           }</p>
-          <p style="${P}">You are receiving this email because you are on the press list for statements from ${org.name}.</p>
-          <p style="margin:0"><a href="${view.unsubscribeSlot}" style="${LINK_STYLE}">Unsubscribe from these press emails</a></p>
+          <p style="${P}">${view.labels.whyReceiving(org.name)}</p>
+          <p style="margin:0"><a href="${view.unsubscribeSlot}" style="${LINK_STYLE}">${view.labels.unsubscribeLink}</a></p>
         </mj-text>
       </mj-column>
     </mj-section>

@@ -9,10 +9,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import mjml2html from 'mjml';
-import { type PressEmailView, pressEmailMjml, SECTION_TITLES } from '../../templates/press-email';
+import { type PressEmailView, pressEmailMjml } from '../../templates/press-email';
 import { HeraldError } from '../errors';
-import { KIND_LABELS, type Statement } from '../statement/schema';
+import type { Statement } from '../statement/schema';
 import type { EmbargoInfo, Issue, RenderedEmail, SlotName, SlottedText } from '../types';
+import { labelsFor } from './labels';
 import {
   EMAIL_MAX_BYTES,
   emailTooLargeMessage,
@@ -147,21 +148,22 @@ export function textDirection(language: string): TextDirection {
 
 /** The inbox preview: what changed or why it was withdrawn, else the summary; never the headline again. */
 function previewOf(statement: Statement): string {
+  const labels = labelsFor(statement.language);
+  const kind = labels.kinds[statement.kind];
   const candidates: string[] = [];
   if (isWithdrawn(statement) && statement.withdrawalReason) {
-    candidates.push(`Withdrawn: ${statement.withdrawalReason}`);
+    candidates.push(`${labels.previewWithdrawn} ${statement.withdrawalReason}`);
   }
   if (isCorrection(statement) && statement.correction) {
-    candidates.push(`Correction: ${statement.correction}`);
+    candidates.push(`${labels.previewCorrection} ${statement.correction}`);
   }
   candidates.push(summaryOf(statement));
   const first = firstParagraphText(statement.body);
   if (first !== null) candidates.push(first);
   if (statement.subheading) candidates.push(statement.subheading);
-  candidates.push(`${KIND_LABELS[statement.kind]} from ${statement.organisation.name}`);
+  candidates.push(labels.kindFrom(kind, statement.organisation.name));
   const chosen =
-    candidates.map(oneLine).find((c) => c !== '' && !sameText(c, statement.headline)) ??
-    KIND_LABELS[statement.kind];
+    candidates.map(oneLine).find((c) => c !== '' && !sameText(c, statement.headline)) ?? kind;
   return truncateAtWord(chosen, PREVIEW_MAX);
 }
 
@@ -189,9 +191,11 @@ function buildView(
   const dir = textDirection(statement.language);
   const base = headingBase(statement);
   const contact = statement.mediaContact;
+  const labels = labelsFor(statement.language);
   return {
     language: statement.language,
     dir,
+    labels,
     subject: emailSubject(statement, embargo),
     preview: previewOf(statement),
     embargoNotice: embargo && !withdrawn ? embargoNotice(embargo) : null,
@@ -203,7 +207,7 @@ function buildView(
         : null,
     greetingSlot: slots.greeting,
     unsubscribeSlot: slots.unsubscribeUrl,
-    kindLabel: KIND_LABELS[statement.kind],
+    kindLabel: labels.kinds[statement.kind],
     reference: statement.reference ?? null,
     issued: formatIssued(statement.issued, statement.language),
     organisation: {
@@ -330,15 +334,18 @@ function largestField(view: PressEmailView): MarkdownField {
 /** The text part: greeting slot, the statement, then a footer ending in the unsubscribe slot. */
 function emailText(statement: Statement, embargo: EmbargoInfo | null): SlottedText {
   const org = statement.organisation;
+  const labels = labelsFor(statement.language);
   const footer = [
     '-- ',
-    ...wrapText(
-      `You are receiving this email because you are on the press list for statements from ${org.name}.`,
-    ),
+    ...wrapText(labels.whyReceiving(org.name)),
     ...(org.website ? [org.website] : []),
   ].join('\n');
   return {
-    parts: ['', `\n\n${renderStatementText(statement, embargo)}\n\n${footer}\nUnsubscribe: `, '\n'],
+    parts: [
+      '',
+      `\n\n${renderStatementText(statement, embargo)}\n\n${footer}\n${labels.unsubscribeText} `,
+      '\n',
+    ],
     slots: ['greeting', 'unsubscribeUrl'],
   };
 }
@@ -350,6 +357,7 @@ function emailText(statement: Statement, embargo: EmbargoInfo | null): SlottedTe
  */
 export function renderStatementText(statement: Statement, embargo: EmbargoInfo | null): string {
   const withdrawn = isWithdrawn(statement);
+  const labels = labelsFor(statement.language);
   const blocks: string[][] = [];
   const add = (...lines: string[]) => {
     if (lines.length > 0) blocks.push(lines);
@@ -358,24 +366,18 @@ export function renderStatementText(statement: Statement, embargo: EmbargoInfo |
   if (withdrawn) {
     add(
       WITHDRAWN_LABEL,
-      ...wrapText(
-        `This statement has been withdrawn. Do not publish or broadcast it, and remove it if you have already used it. Reason: ${statement.withdrawalReason ?? ''}`,
-      ),
+      ...wrapText(`${labels.withdrawalExplanation} ${statement.withdrawalReason ?? ''}`),
     );
   } else {
     if (embargo) add(...wrapText(embargoNotice(embargo)));
     if (isCorrection(statement) && statement.correction) {
-      add(
-        ...wrapText(
-          `CORRECTION: this version (revision ${statement.revision}) replaces the one sent earlier. ${statement.correction}`,
-        ),
-      );
+      add(...wrapText(`${labels.correctionLine(statement.revision)} ${statement.correction}`));
     }
   }
 
   const meta = [
-    KIND_LABELS[statement.kind],
-    statement.reference && `Ref: ${statement.reference}`,
+    labels.kinds[statement.kind],
+    statement.reference && `${labels.reference} ${statement.reference}`,
     formatIssued(statement.issued, statement.language),
   ].filter((p): p is string => typeof p === 'string' && p !== '');
   add(...wrapText(meta.join(' · ')), ...wrapText(statement.organisation.name));
@@ -400,7 +402,7 @@ export function renderStatementText(statement: Statement, embargo: EmbargoInfo |
     }
     if (statement.links && statement.links.length > 0) {
       add(
-        ...underlined(SECTION_TITLES.links, '-'),
+        ...underlined(labels.links, '-'),
         ...statement.links.flatMap((l) =>
           wrapText(linkText(l.label, l.url), TEXT_WIDTH - 2).map(
             (line, i) => (i === 0 ? '- ' : '  ') + line,
@@ -409,19 +411,16 @@ export function renderStatementText(statement: Statement, embargo: EmbargoInfo |
       );
     }
     if (statement.notesToEditors) {
-      add(
-        ...underlined(SECTION_TITLES.notesToEditors, '-'),
-        markdownToText(statement.notesToEditors),
-      );
+      add(...underlined(labels.notesToEditors, '-'), markdownToText(statement.notesToEditors));
     }
   }
 
   const c = statement.mediaContact;
   add(
-    ...underlined(SECTION_TITLES.mediaContact, '-'),
+    ...underlined(labels.mediaContact, '-'),
     ...wrapText(c.role ? `${c.name}, ${c.role}` : c.name),
-    ...(c.email ? [`Email: ${c.email}`] : []),
-    ...(c.phone ? [`Phone: ${c.phone}`] : []),
+    ...(c.email ? [`${labels.email} ${c.email}`] : []),
+    ...(c.phone ? [`${labels.phone} ${c.phone}`] : []),
   );
 
   return blocks.map((lines) => lines.join('\n')).join('\n\n');
