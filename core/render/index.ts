@@ -6,19 +6,21 @@
 
 import { renderSocial } from '../social';
 import type { Statement } from '../statement/schema';
-import type { EmbargoInfo, RenderedStatement } from '../types';
+import type { EmbargoInfo, RenderedEmail, RenderedStatement } from '../types';
 import { renderEmail, renderStatementText } from './email';
 
 export interface RenderOptions {
   /** The embargo in force (from resolveEmbargo), or null. */
   embargo: EmbargoInfo | null;
+  /** The email already rendered for this statement with this embargo (saves a second MJML run). */
+  email?: RenderedEmail | undefined;
 }
 
 export async function renderStatement(
   statement: Statement,
   options: RenderOptions,
 ): Promise<RenderedStatement> {
-  const email = await renderEmail(statement, options.embargo);
+  const email = options.email ?? (await renderEmail(statement, options.embargo));
   return {
     email,
     social: renderSocial(statement, options.embargo),

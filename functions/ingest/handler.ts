@@ -13,7 +13,7 @@ import { checkRenderBudget } from '../../core/render/markdown';
 import { checkSocialOverrides } from '../../core/social';
 import { parseStatement } from '../../core/statement/parse';
 import { MAX_STATEMENT_BYTES, type Statement } from '../../core/statement/schema';
-import type { EmbargoInfo, Issue } from '../../core/types';
+import type { EmbargoInfo, Issue, RenderedEmail } from '../../core/types';
 import { effectRunner, type InvocationContext } from '../shared/invocation';
 import type { EffectRunner } from '../shared/ledger/effects';
 import {
@@ -129,14 +129,9 @@ async function ingestRecord(
   });
   if (!parsed.ok) return reject(deps, runner, upload, null, parsed.errors, parsed.warnings);
   const { statement, sha256 } = parsed;
-  // Problems only rendering reveals, found before the ledger records the revision:
-  // afterwards a render failure would be retried forever instead of reported.
-  const renderErrors = [
-    ...checkSocialOverrides(statement),
-    ...(await emailSizeErrors(statement, parsed.embargo)),
-  ];
-  if (renderErrors.length > 0)
-    return reject(deps, runner, upload, statement, renderErrors, parsed.warnings);
+  const socialErrors = checkSocialOverrides(statement);
+  if (socialErrors.length > 0)
+    return reject(deps, runner, upload, statement, socialErrors, parsed.warnings);
 
   return withStatementId(deps.logger, statement.id, () =>
     ingestStatement(deps, runner, upload, statement, parsed.embargo, parsed.warnings, sha256),
@@ -144,24 +139,25 @@ async function ingestRecord(
 }
 
 /**
- * Whether the press email fits (EMAIL_MAX_BYTES): first the cheap MJML-free
- * check (it also stops MJML being run on megabytes), then, as its estimate is
- * a lower bound, a real render. The parsed embargo is the worst case: the
- * revision's own render can only drop the embargo banner (effectiveEmbargo).
- * Withdrawals show no Markdown and must never be held up.
+ * Renders the press email, or says why it cannot go out: first the cheap
+ * MJML-free check (it also stops MJML being run on megabytes), then, as its
+ * estimate is a lower bound, the real render — which the revision then reuses.
+ * Withdrawals show no Markdown and are never held up by size.
  */
-async function emailSizeErrors(
+async function renderEmailWithinSize(
   statement: Statement,
   embargo: EmbargoInfo | null,
-): Promise<Issue[]> {
-  if (statement.status === 'withdraw') return [];
-  const budget = checkRenderBudget(statement);
-  if (budget.length > 0) return budget;
+): Promise<{ email: RenderedEmail; errors?: never } | { email?: never; errors: Issue[] }> {
+  if (statement.status !== 'withdraw') {
+    const budget = checkRenderBudget(statement);
+    if (budget.length > 0) return { errors: budget };
+  }
   try {
-    await renderEmail(statement, embargo);
-    return [];
+    return { email: await renderEmail(statement, embargo) };
   } catch (err) {
-    if (err instanceof EmailTooLargeError) return [err.issue];
+    if (err instanceof EmailTooLargeError && statement.status !== 'withdraw') {
+      return { errors: [err.issue] };
+    }
     throw err;
   }
 }
@@ -188,6 +184,10 @@ async function ingestStatement(
   if (refusal) return reject(deps, runner, upload, statement, [refusal], parsedWarnings);
 
   const { embargo, warnings } = effectiveEmbargo(statement, head, parsedEmbargo, parsedWarnings);
+  // Problems only rendering reveals are found before the ledger records the revision:
+  // afterwards a render failure would be retried forever instead of reported.
+  const rendered = await renderEmailWithinSize(statement, embargo);
+  if (rendered.errors) return reject(deps, runner, upload, statement, rendered.errors, warnings);
   const recorded = await putRevision(ledger, {
     id,
     revision,
@@ -221,6 +221,7 @@ async function ingestStatement(
     warnings,
     sha256,
     resumed: false,
+    email: rendered.email,
   });
   await markRevisionComplete(ledger, id, revision, deps.clock());
   return {

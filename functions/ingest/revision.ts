@@ -10,7 +10,7 @@ import { renderStatement } from '../../core/render';
 import { escapeHtml } from '../../core/render/email';
 import { fillSlots, type SlotValues } from '../../core/render/slots';
 import type { Statement } from '../../core/statement/schema';
-import type { EmbargoInfo, Issue, PartnerMessageType } from '../../core/types';
+import type { EmbargoInfo, Issue, PartnerMessageType, RenderedEmail } from '../../core/types';
 import { releaseRevision } from '../release/handler';
 import { effectSk, statementPk } from '../shared/ledger/client';
 import {
@@ -39,6 +39,8 @@ export interface AcceptedRevision {
   sha256: string;
   /** A redelivery finishing an interrupted attempt. */
   resumed: boolean;
+  /** The email rendered (with `embargo`) by ingest's size check, reused so MJML runs once. */
+  email?: RenderedEmail | undefined;
 }
 
 export interface RevisionResult {
@@ -186,7 +188,10 @@ async function renderAndStore(
   const { id, revision } = statement;
   const { s3, settings } = deps;
   const now = deps.clock();
-  const rendered = await renderStatement(statement, { embargo: accepted.embargo });
+  const rendered = await renderStatement(statement, {
+    embargo: accepted.embargo,
+    email: accepted.email,
+  });
   const envelope = buildPartnerMessage(
     statement,
     rendered,
