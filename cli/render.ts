@@ -18,7 +18,7 @@ import { parseStatement } from '../core/statement/parse';
 import type { Statement } from '../core/statement/schema';
 import type { PartnerMessageType } from '../core/types';
 import { describeError, EXIT, formatIssues } from './output';
-import { parseNow } from './validate';
+import { lifecycleWarnings, parseNow } from './validate';
 
 /**
  * Used when no herald.config.json is given or found: clearly example values.
@@ -86,7 +86,11 @@ export function registerRenderCommand(program: Command): void {
         process.exitCode = EXIT.invalid;
         return;
       }
-      for (const line of formatIssues(file, parsed.warnings, 'warning: '))
+      const warnings = [
+        ...parsed.warnings,
+        ...(lifecycleWarnings([{ statement: parsed.statement, valid: true }], now)[0] ?? []),
+      ];
+      for (const line of formatIssues(file, warnings, 'warning: '))
         process.stderr.write(`${line}\n`);
 
       const { statement, embargo } = parsed;

@@ -78,8 +78,12 @@ export type PartnerMessageType = (typeof PARTNER_MESSAGE_TYPES)[number];
 /** Version of the partner envelope (schemas/partner-message.schema.json). */
 export const PARTNER_ENVELOPE_VERSION = 1;
 
-export interface PartnerEnvelope {
-  type: PartnerMessageType;
+/** The message types that carry the statement itself. */
+export type StatementMessageType = Exclude<PartnerMessageType, 'statement.withdrawn'>;
+
+/** statement.published / corrected / released: the statement, its text and social copy. */
+export interface PartnerStatementMessage {
+  type: StatementMessageType;
   version: typeof PARTNER_ENVELOPE_VERSION;
   /** `<id>#<revision>#<type>`: subscribers drop redeliveries with it. */
   dedupeKey: string;
@@ -87,10 +91,10 @@ export interface PartnerEnvelope {
   statement: {
     id: string;
     revision: number;
-    status: 'publish' | 'withdraw';
+    status: 'publish';
     kind: StatementKind;
     reference: string | null;
-    organisation: { name: string; shortName: string | null; website: string | null };
+    organisation: PartnerOrganisation;
     issued: string;
     language: string;
     headline: string;
@@ -99,13 +103,40 @@ export interface PartnerEnvelope {
     topics: string[];
     embargo: { until: string; display: string; timezone: string } | null;
     correction: string | null;
-    withdrawalReason: string | null;
     mediaContact: { name: string; role: string | null; email: string | null; phone: string | null };
   };
   content: { text: string };
   social: SocialCopy;
   links: Array<{ label: string; url: string }>;
 }
+
+/**
+ * statement.withdrawn: which statement, why and when — nothing of the withdrawn
+ * text, so a partner who never had the statement learns nothing of it.
+ */
+export interface PartnerWithdrawalMessage {
+  type: 'statement.withdrawn';
+  version: typeof PARTNER_ENVELOPE_VERSION;
+  dedupeKey: string;
+  sentAt: string;
+  statement: {
+    id: string;
+    revision: number;
+    status: 'withdraw';
+    reference: string | null;
+    organisation: PartnerOrganisation;
+    withdrawalReason: string;
+    withdrawnAt: string;
+  };
+}
+
+export interface PartnerOrganisation {
+  name: string;
+  shortName: string | null;
+  website: string | null;
+}
+
+export type PartnerEnvelope = PartnerStatementMessage | PartnerWithdrawalMessage;
 
 /** SNS MessageAttributes as the SDK's Publish takes them. */
 export type SnsMessageAttributes = Record<

@@ -19,7 +19,7 @@ import { createIngestHandler } from '../functions/ingest/handler';
 import type { IngestOutcome } from '../functions/ingest/types';
 import { createReleaseHandler } from '../functions/release/handler';
 import { createSendHandler } from '../functions/send/handler';
-import { parseReleaseRequest, parseSendBatch } from '../functions/shared/messages';
+import { parseSendBatch } from '../functions/shared/messages';
 import type { QueueSender } from '../functions/shared/ports';
 import { staticSecret } from '../functions/shared/secrets';
 import { createUnsubscribeHandler } from '../functions/unsubscribe/handler';
@@ -305,8 +305,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     tracker,
     deadLetter,
     fire: async (payload) => {
-      const outcome = await release(parseReleaseRequest(payload));
-      if (outcome.outcome === 'released') released.add(revisionKey(outcome.id, outcome.revision));
+      const outcome = await release(JSON.parse(payload));
+      if ('outcome' in outcome && outcome.outcome === 'released')
+        released.add(revisionKey(outcome.id, outcome.revision));
       changed();
     },
   });

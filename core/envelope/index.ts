@@ -1,7 +1,7 @@
 /**
  * The partner message: a versioned JSON envelope plus the SNS message
- * attributes partners filter on (DESIGN §4). Pure: the ingest and release
- * handlers publish what this returns.
+ * attributes partners filter on (docs/partners.md). Pure: the ingest and
+ * release handlers publish what this returns.
  */
 // summaryOf from the MJML-free module: the release Lambda builds envelopes and must not bundle MJML.
 import { summaryOf } from '../render/markdown';
@@ -10,8 +10,12 @@ import {
   PARTNER_ENVELOPE_VERSION,
   type PartnerEnvelope,
   type PartnerMessageType,
+  type PartnerOrganisation,
+  type PartnerStatementMessage,
+  type PartnerWithdrawalMessage,
   type RenderedStatement,
   type SnsMessageAttributes,
+  type StatementMessageType,
 } from '../types';
 
 export { partnerMessageSchema } from './schema';
@@ -62,14 +66,22 @@ export function dedupeKeyOf(
   return `${statement.id}#${statement.revision}#${type}`;
 }
 
+/**
+ * The message for `type`. A withdrawal carries only which statement it was, why and
+ * when (none of its text), whatever `rendered` holds.
+ */
 export function buildPartnerMessage(
   statement: Statement,
   rendered: RenderedStatement,
   type: PartnerMessageType,
   sentAt: Date,
 ): PartnerMessage {
-  const message = envelopeOf(statement, rendered, type, sentAt);
   const attributes = attributesOf(statement, rendered, type, sentAt);
+  if (type === 'statement.withdrawn') {
+    const notice = withdrawalOf(statement, sentAt);
+    return { message: notice, body: JSON.stringify(notice), attributes };
+  }
+  const message = envelopeOf(statement, rendered, type, sentAt);
   let body = JSON.stringify(message);
   if (partnerMessageBytes(body, attributes) < MAX_PARTNER_MESSAGE_BYTES)
     return { message, body, attributes };
@@ -94,13 +106,40 @@ export function buildPartnerMessage(
   return { message: shortened, body, attributes };
 }
 
+function organisationOf(statement: Statement): PartnerOrganisation {
+  const { organisation } = statement;
+  return {
+    name: organisation.name,
+    shortName: organisation.shortName ?? null,
+    website: organisation.website ?? null,
+  };
+}
+
+function withdrawalOf(statement: Statement, sentAt: Date): PartnerWithdrawalMessage {
+  return {
+    type: 'statement.withdrawn',
+    version: PARTNER_ENVELOPE_VERSION,
+    dedupeKey: dedupeKeyOf(statement, 'statement.withdrawn'),
+    sentAt: sentAt.toISOString(),
+    statement: {
+      id: statement.id,
+      revision: statement.revision,
+      status: 'withdraw',
+      reference: statement.reference ?? null,
+      organisation: organisationOf(statement),
+      withdrawalReason: statement.withdrawalReason ?? '',
+      withdrawnAt: sentAt.toISOString(),
+    },
+  };
+}
+
 function envelopeOf(
   statement: Statement,
   rendered: RenderedStatement,
-  type: PartnerMessageType,
+  type: StatementMessageType,
   sentAt: Date,
-): PartnerEnvelope {
-  const { organisation, mediaContact } = statement;
+): PartnerStatementMessage {
+  const { mediaContact } = statement;
   return {
     type,
     version: PARTNER_ENVELOPE_VERSION,
@@ -109,14 +148,10 @@ function envelopeOf(
     statement: {
       id: statement.id,
       revision: statement.revision,
-      status: statement.status,
+      status: 'publish',
       kind: statement.kind,
       reference: statement.reference ?? null,
-      organisation: {
-        name: organisation.name,
-        shortName: organisation.shortName ?? null,
-        website: organisation.website ?? null,
-      },
+      organisation: organisationOf(statement),
       issued: statement.issued,
       language: statement.language,
       headline: statement.headline,
@@ -131,7 +166,6 @@ function envelopeOf(
           }
         : null,
       correction: statement.correction ?? null,
-      withdrawalReason: statement.withdrawalReason ?? null,
       mediaContact: {
         name: mediaContact.name,
         role: mediaContact.role ?? null,

@@ -1,5 +1,5 @@
 /**
- * The partner message (DESIGN §4) as a zod schema. scripts/generate-schemas
+ * The partner message (docs/partners.md) as a zod schema. scripts/generate-schemas
  * turns it into schemas/partner-message.schema.json with z.toJSONSchema, so it
  * uses only representable constructs (no transforms, no refinements) and its
  * output type is exactly PartnerEnvelope (checked in test/core/envelope.test.ts).
@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { KINDS } from '../statement/schema';
-import { PARTNER_ENVELOPE_VERSION, PARTNER_MESSAGE_TYPES } from '../types';
+import { PARTNER_ENVELOPE_VERSION } from '../types';
 
 const nullableText = (description: string) => z.string().nullable().meta({ description });
 
@@ -34,31 +34,34 @@ const blueskyFacet = z.strictObject({
   ),
 });
 
-export const partnerMessageSchema = z
+const dedupeKey = (types: string) =>
+  z
+    .string()
+    .regex(new RegExp(`^[a-z0-9][a-z0-9-]{2,63}#[1-9][0-9]*#statement\\.(${types})$`))
+    .meta({
+      description:
+        '<id>#<revision>#<type>: the same for every redelivery of this message, so subscribers can drop duplicates.',
+    });
+const sentAt = z.iso.datetime().meta({ description: 'When Herald published this message (UTC).' });
+const organisation = z.strictObject({
+  name: z.string(),
+  shortName: z.string().nullable(),
+  website: z.string().nullable(),
+});
+
+const statementMessage = z
   .strictObject({
-    type: z.enum(PARTNER_MESSAGE_TYPES),
+    type: z.enum(['statement.published', 'statement.corrected', 'statement.released']),
     version: z.literal(PARTNER_ENVELOPE_VERSION),
-    dedupeKey: z
-      .string()
-      .regex(
-        /^[a-z0-9][a-z0-9-]{2,63}#[1-9][0-9]*#statement\.(published|corrected|withdrawn|released)$/,
-      )
-      .meta({
-        description:
-          '<id>#<revision>#<type>: the same for every redelivery of this message, so subscribers can drop duplicates.',
-      }),
-    sentAt: z.iso.datetime().meta({ description: 'When Herald published this message (UTC).' }),
+    dedupeKey: dedupeKey('published|corrected|released'),
+    sentAt,
     statement: z.strictObject({
       id: z.string(),
       revision: z.number().int().min(1),
-      status: z.enum(['publish', 'withdraw']),
+      status: z.literal('publish'),
       kind: z.enum(KINDS),
       reference: nullableText('The issuer’s own reference, e.g. "BSCB 2018-19/01".'),
-      organisation: z.strictObject({
-        name: z.string(),
-        shortName: z.string().nullable(),
-        website: z.string().nullable(),
-      }),
+      organisation,
       issued: z.iso.date(),
       language: z.string().meta({ description: 'BCP 47 language tag of the statement.' }),
       headline: z.string(),
@@ -76,10 +79,9 @@ export const partnerMessageSchema = z
         .nullable()
         .meta({
           description:
-            'The embargo in force when the statement was processed (null: none). It has lifted once a statement.released message is sent.',
+            'The embargo in force for this revision (null: none). It has lifted once a statement.released message is sent.',
         }),
       correction: nullableText('What changed in this revision (corrections only).'),
-      withdrawalReason: nullableText('Why the statement was withdrawn (withdrawals only).'),
       mediaContact: z.strictObject({
         name: z.string(),
         role: z.string().nullable(),
@@ -98,8 +100,34 @@ export const partnerMessageSchema = z
     }),
     links: z.array(z.strictObject({ label: z.string(), url: z.string() })),
   })
+  .meta({ title: 'A statement: published, corrected or released' });
+
+const withdrawalMessage = z
+  .strictObject({
+    type: z.literal('statement.withdrawn'),
+    version: z.literal(PARTNER_ENVELOPE_VERSION),
+    dedupeKey: dedupeKey('withdrawn'),
+    sentAt,
+    statement: z.strictObject({
+      id: z.string(),
+      revision: z.number().int().min(1),
+      status: z.literal('withdraw'),
+      reference: nullableText('The issuer’s own reference, e.g. "BSCB 2018-19/01".'),
+      organisation,
+      withdrawalReason: z.string().meta({ description: 'Why the statement was withdrawn.' }),
+      withdrawnAt: z.iso
+        .datetime()
+        .meta({ description: 'When Herald processed the withdrawal (UTC).' }),
+    }),
+  })
   .meta({
-    title: 'Herald partner message',
+    title: 'A withdrawal',
     description:
-      'Published to the Herald partners topic. Filter on the message attributes type, organisation, topics, embargoed and kind.',
+      'Final: remove the statement with this id. It carries none of the withdrawn text; drop anything of this id you receive later.',
   });
+
+export const partnerMessageSchema = z.union([statementMessage, withdrawalMessage]).meta({
+  title: 'Herald partner message',
+  description:
+    'Published to the Herald partners topic. Filter on the message attributes type, organisation, topics, embargoed and kind.',
+});

@@ -319,6 +319,11 @@ export class CorrectionAudience {
     }
   }
 
+  /** Whether this address was sent an earlier revision. */
+  holds(recipient: Recipient): boolean {
+    return this.received.has(normaliseEmail(recipient.email));
+  }
+
   admit(recipient: Recipient): boolean {
     const key = normaliseEmail(recipient.email);
     if (this.seen.has(key) || (this.options.withdrawal === true && !this.received.has(key))) {

@@ -1,6 +1,9 @@
 /**
  * Bytes of an uploaded statement file → a validated Statement, or every error
- * at once (DESIGN §3). Pure: no I/O. Never throws for bad input.
+ * at once (the format: docs/statement-format.md). Pure: no I/O. Never throws
+ * for bad input. What the embargo does (and its warnings) is the lifecycle's
+ * decision (core/lifecycle), not the parser's: `embargo` here is only the lift
+ * as written, if it is still ahead.
  */
 import { createHash } from 'node:crypto';
 import type { EmbargoInfo, Issue } from '../types';
@@ -78,7 +81,7 @@ export function parseStatement(
     options.now,
     options.defaultTimezone ?? DEFAULT_TIMEZONE,
   );
-  warnings.push(...resolved.warnings, ...channelWarnings(statement));
+  warnings.push(...channelWarnings(statement));
   return {
     ok: true,
     statement,

@@ -1,3 +1,5 @@
+import type { EmbargoInfo } from '../types';
+
 /**
  * The operator's view of one statement (`herald status <id>`): a summary of the
  * ledger items under `stmt#<id>` (docs/architecture.md, "Ledger"). Pure: the
@@ -7,24 +9,27 @@
 
 export interface HeadInput {
   latestRevision: number;
-  status: 'publish' | 'withdraw';
   headline: string;
-  embargoUntil: string | null;
   latestSha256: string;
   createdAt: string;
   updatedAt: string;
-  releasedRevision?: number;
-  releasedAt?: string;
+  current: { revision: number; status: 'publish' | 'withdraw'; embargo: EmbargoInfo | null } | null;
+  awaitingRevision: number | null;
+  releasedRevision: number | null;
+  releasedAt: string | null;
 }
 
 export interface RevisionInput {
   revision: number;
   sha256: string;
-  type: string;
+  kind: string | null;
   sourceKey: string;
   receivedAt: string;
   complete: boolean;
-  completedAt?: string;
+  completedAt: string | null;
+  /** How it ended when it did not go ahead in full (`superseded`). */
+  outcome: string | null;
+  plan: { embargo: EmbargoInfo | null } | null;
 }
 
 export interface EffectInput {
@@ -87,6 +92,8 @@ export interface RevisionStatus {
   embargo: {
     /** The lift instant (ISO UTC) in force when the revision was processed, or null. */
     until: string | null;
+    /** The lift in the statement's own time zone, e.g. `00:01 GMT, Wednesday 21 February 2024`. */
+    display: string | null;
     lifted: boolean;
     released: boolean;
     releasedAt: string | null;
@@ -168,7 +175,7 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
         outcome: null,
         complete: false,
         completedAt: null,
-        embargo: { until: null, lifted: false, released: false, releasedAt: null },
+        embargo: { until: null, display: null, lifted: false, released: false, releasedAt: null },
         effects: [],
         emails: { sent: 0, sending: 0, rejected: 0 },
       };
@@ -182,9 +189,11 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
     rev.sha256 = item.sha256;
     rev.receivedAt = item.receivedAt;
     rev.sourceKey = item.sourceKey;
-    rev.outcome = item.type;
+    rev.outcome = item.outcome ?? item.kind;
     rev.complete = item.complete === true;
-    rev.completedAt = item.completedAt ?? null;
+    rev.completedAt = item.completedAt;
+    rev.embargo.until = item.plan?.embargo?.until ?? null;
+    rev.embargo.display = item.plan?.embargo?.display ?? null;
   }
 
   for (const item of items.effects) {
@@ -213,19 +222,15 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
 
   for (const rev of byRevision.values()) {
     rev.effects.sort((a, b) => effectRank(a.name) - effectRank(b.name));
-    // The schedule marker keeps the lift of any revision; the head only the latest's.
+    // The plan recorded with the revision holds its lift; the schedule marker for older records.
     const scheduledAt = rev.effects.find((e) => e.name === 'schedule')?.detail.at;
-    const until =
-      head && head.latestRevision === rev.revision
-        ? head.embargoUntil
-        : typeof scheduledAt === 'string'
-          ? scheduledAt
-          : null;
+    const until = rev.embargo.until ?? (typeof scheduledAt === 'string' ? scheduledAt : null);
     // release-files is the release's first step; the head records only the current release.
     const releaseFiles = rev.effects.find((e) => e.name === 'release-files' && e.status === 'done');
     const headReleased = head?.releasedRevision === rev.revision;
     rev.embargo = {
       until,
+      display: rev.embargo.display,
       lifted: until === null || Date.parse(until) <= nowMs,
       released: headReleased || releaseFiles !== undefined,
       releasedAt: headReleased ? (head?.releasedAt ?? null) : (releaseFiles?.doneAt ?? null),
@@ -238,7 +243,7 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
     id: items.id,
     headline: head?.headline ?? null,
     latestRevision: head?.latestRevision ?? null,
-    status: head?.status ?? null,
+    status: head?.current?.status ?? null,
     state: head && latest ? stateOf(head, latest) : null,
     createdAt: head?.createdAt ?? null,
     updatedAt: head?.updatedAt ?? null,
@@ -249,7 +254,7 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
 }
 
 function stateOf(head: HeadInput, latest: RevisionStatus): StatementState {
-  if (head.status === 'withdraw') return 'withdrawn';
+  if (head.current?.status === 'withdraw') return 'withdrawn';
   if (latest.embargo.released) return 'released';
   if (!latest.complete) return 'processing';
   return latest.embargo.lifted ? 'release-overdue' : 'embargoed';
@@ -273,7 +278,7 @@ export function formatStatus(status: StatementStatus): string {
     const latest = status.revisions.find((r) => r.revision === status.latestRevision);
     let state = status.state ? STATE_TEXT[status.state] : 'unknown';
     if (status.state === 'embargoed' && latest?.embargo.until)
-      state += ` until ${latest.embargo.until}`;
+      state += ` until ${latest.embargo.display ?? latest.embargo.until}`;
     if (status.state === 'released' && latest?.embargo.releasedAt)
       state += ` at ${latest.embargo.releasedAt}`;
     lines.push(`Latest: revision ${status.latestRevision} (${status.status}), ${state}.`);
@@ -311,12 +316,12 @@ export function formatStatus(status: StatementStatus): string {
 }
 
 function embargoText(rev: RevisionStatus): string {
-  const { until, lifted, released, releasedAt } = rev.embargo;
+  const { until, display, lifted, released, releasedAt } = rev.embargo;
   const release = released
     ? `released${releasedAt ? ` ${releasedAt}` : ''}`
     : rev.outcome === 'withdrawn'
       ? 'never released (withdrawal)'
       : 'not released';
   if (until === null) return `none; ${release}`;
-  return `until ${until} (${lifted ? 'lifted' : 'not yet lifted'}); ${release}`;
+  return `until ${display ?? until} (${lifted ? 'lifted' : 'not yet lifted'}); ${release}`;
 }

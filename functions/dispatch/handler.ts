@@ -2,11 +2,14 @@
  * dispatch: one PressJob (a statement revision for the press) → SendBatch
  * messages of ≤ 50 journalists on the send queue.
  *
- * Reads the statement's topics from its partner envelope, streams the press
- * list from S3 and keeps only the matching rows, adds everyone who received an
- * earlier revision for a correction (only them for a withdrawal), drops
- * suppressed addresses, and enqueues. Bad press-list rows go to the ops topic
- * once per statement revision.
+ * The job says whom (core/lifecycle decided it): the press-list topics to
+ * select, and whether everyone sent an earlier revision is included (a
+ * correction; only them for a withdrawal — read with strong consistency, so a
+ * journalist claimed just before the withdrawal is not missed). It streams the
+ * press list from S3, keeps the matching rows, drops suppressed addresses, and
+ * enqueues. A job for a revision that a newer one has replaced does nothing:
+ * the newer revision's own job covers everyone. Bad press-list rows go to the
+ * ops topic once per statement revision.
  *
  * It streams end to end: each batch of 50 is enqueued (10 to an SQS call) as
  * soon as it is full, so memory holds the addresses seen, not the recipients
@@ -21,8 +24,8 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
 import { HeraldError } from '../../core/errors';
+import { decideDelivery } from '../../core/lifecycle';
 import {
   CorrectionAudience,
   matchesTopics,
@@ -33,14 +36,15 @@ import {
   toRecipient,
 } from '../../core/press-list';
 import type { Recipient } from '../../core/types';
+import { effectRunner } from '../shared/invocation';
 import { effectSk, type Ledger, statementPk } from '../shared/ledger/client';
-import { runEffect } from '../shared/ledger/effects';
+import { type EffectRunner, runEffect } from '../shared/ledger/effects';
 import { recipientsOf } from '../shared/ledger/sends';
+import { getHead } from '../shared/ledger/statements';
 import { suppressedAmong } from '../shared/ledger/suppression';
 import type { Logger } from '../shared/logger';
 import { type PressJob, parsePressJob, SEND_BATCH_SIZE, type SendBatch } from '../shared/messages';
 import type { Publisher, QueueSender } from '../shared/ports';
-import { getJson } from '../shared/storage';
 
 export interface DispatchSettings {
   bucket: string;
@@ -77,19 +81,13 @@ const ENQUEUE_EVERY = 10;
 /** Most problem lines in one ops message; the rest are counted. */
 const MAX_REPORTED_PROBLEMS = 200;
 
-const envelopeTopics = z.object({ statement: z.object({ topics: z.array(z.string()) }) });
-
-/** The partner envelope sits beside email.json (`rendered/<id>/<rev>/`). */
-export function envelopeKeyFor(emailKey: string): string {
-  const slash = emailKey.lastIndexOf('/');
-  return `${slash === -1 ? '' : emailKey.slice(0, slash + 1)}envelope.json`;
-}
-
 export interface DispatchSummary {
   recipients: number;
   batches: number;
   suppressed: number;
   problems: number;
+  /** A newer revision replaced this one before dispatch: nothing was enqueued. */
+  superseded: boolean;
 }
 
 export function createDispatchHandler(deps: DispatchDeps) {
@@ -112,7 +110,7 @@ export function createDispatchHandler(deps: DispatchDeps) {
   async function reportProblems(
     job: PressJob,
     problems: PressListProblem[],
-    leaseUntil: () => Date,
+    runner: EffectRunner,
   ): Promise<void> {
     const errors = problems.filter((p) => p.severity !== 'note').length;
     const notes = problems.length - errors;
@@ -139,7 +137,7 @@ export function createDispatchHandler(deps: DispatchDeps) {
     ].join('\n');
     // A redelivered PressJob must not re-report: the marker makes the publish once per revision.
     const outcome = await runEffect(
-      { ledger, clock, leaseUntil, logger },
+      runner,
       {
         pk: statementPk(job.id),
         sk: effectSk(job.revision, 'press-list-report'),
@@ -160,18 +158,19 @@ export function createDispatchHandler(deps: DispatchDeps) {
     });
   }
 
-  async function dispatch(job: PressJob, leaseUntil: () => Date): Promise<DispatchSummary> {
-    const topics = await getJson(s3, settings.bucket, envelopeKeyFor(job.emailKey), (v) =>
-      envelopeTopics.parse(v).statement.topics.map((t) => t.toLowerCase()),
-    );
+  async function dispatch(job: PressJob, runner: EffectRunner): Promise<DispatchSummary> {
+    if (decideDelivery(await getHead(ledger, job.id), job.revision) === 'superseded') {
+      return { recipients: 0, batches: 0, suppressed: 0, problems: 0, superseded: true };
+    }
+    const topics = job.topics?.map((t) => t.toLowerCase()) ?? null;
     const out = createBatcher(job);
     const problems: PressListProblem[] = [];
-    // Corrections and withdrawals also go to earlier recipients; read once, on the first row.
+    // Earlier recipients (holders) are read once, on the first row, after the head moved.
     let audience: CorrectionAudience | null = null;
     const audienceFor = async (): Promise<CorrectionAudience | null> => {
-      if (job.type === 'published') return null;
+      if (!job.holders) return null;
       audience ??= new CorrectionAudience(await recipientsOf(ledger, job.id), {
-        withdrawal: job.type === 'withdrawn',
+        withdrawal: topics === null,
       });
       return audience;
     };
@@ -188,9 +187,15 @@ export function createDispatchHandler(deps: DispatchDeps) {
           problems.push(entry);
           continue;
         }
-        if (!matchesTopics(entry.topics, topics)) continue;
         const recipient = toRecipient(entry);
         const correction = await audienceFor();
+        // Holders only (a withdrawal): rows give their names; nobody else is admitted.
+        if (topics !== null && !matchesTopics(entry.topics, topics)) {
+          if (correction?.holds(recipient)) {
+            if (correction.admit(recipient)) await out.add(recipient);
+          }
+          continue;
+        }
         if (correction === null || correction.admit(recipient)) await out.add(recipient);
       }
     }
@@ -199,7 +204,7 @@ export function createDispatchHandler(deps: DispatchDeps) {
     const readable = !problems.some((p) => p.severity === 'fatal');
     // A withdrawal still goes to earlier recipients when the list is broken; anything else waits for a fix.
     if (!readable && job.type !== 'withdrawn') {
-      await reportProblems(job, problems, leaseUntil);
+      await reportProblems(job, problems, runner);
       throw new PressListUnreadableError(
         `The press list ${settings.pressListKey} could not be read: ${problems[0]?.message ?? 'unknown problem'}`,
       );
@@ -208,8 +213,8 @@ export function createDispatchHandler(deps: DispatchDeps) {
     if (correction !== null) for (const recipient of correction.rest()) await out.add(recipient);
     const summary = await out.finish();
     // After enqueueing, so a problem with the ops topic never holds up the press.
-    if (problems.length > 0) await reportProblems(job, problems, leaseUntil);
-    return { ...summary, problems: problems.length };
+    if (problems.length > 0) await reportProblems(job, problems, runner);
+    return { ...summary, problems: problems.length, superseded: false };
   }
 
   /**
@@ -229,6 +234,7 @@ export function createDispatchHandler(deps: DispatchDeps) {
       const batch: SendBatch = {
         id: job.id,
         revision: job.revision,
+        type: job.type,
         emailKey: job.emailKey,
         recipients: ready,
       };
@@ -250,6 +256,7 @@ export function createDispatchHandler(deps: DispatchDeps) {
       const found = await suppressedAmong(
         ledger,
         checking.map((r) => r.email),
+        job.type === 'withdrawn' ? { ignore: ['unsubscribe'] } : {},
       );
       for (const recipient of checking) {
         if (found.has(normaliseEmail(recipient.email))) {
@@ -267,7 +274,7 @@ export function createDispatchHandler(deps: DispatchDeps) {
         candidates.push(recipient);
         if (candidates.length >= SCREEN_SIZE) await screen();
       },
-      async finish(): Promise<Omit<DispatchSummary, 'problems'>> {
+      async finish(): Promise<Omit<DispatchSummary, 'problems' | 'superseded'>> {
         await screen();
         if (ready.length > 0) seal();
         await flush();
@@ -278,14 +285,20 @@ export function createDispatchHandler(deps: DispatchDeps) {
 
   return async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
     // Claims last until this invocation's deadline, so a live invocation is never overtaken.
-    const leaseUntil = () =>
-      new Date(clock().getTime() + (context?.getRemainingTimeInMillis() ?? DEFAULT_LEASE_MS));
+    const runner = effectRunner({
+      ddb: deps.ddb,
+      tableName: settings.tableName,
+      clock,
+      logger,
+      context,
+      defaultLeaseMs: DEFAULT_LEASE_MS,
+    });
     const batchItemFailures: SQSBatchItemFailure[] = [];
     for (const record of event.Records) {
       let job: PressJob | null = null;
       try {
         job = parsePressJob(record.body);
-        const summary = await dispatch(job, leaseUntil);
+        const summary = await dispatch(job, runner);
         logger.info('press job dispatched', {
           statementId: job.id,
           revision: job.revision,
@@ -297,7 +310,7 @@ export function createDispatchHandler(deps: DispatchDeps) {
           statementId: job?.id,
           revision: job?.revision,
           messageId: record.messageId,
-          error: err as Error,
+          error: err,
         });
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }

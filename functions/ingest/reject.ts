@@ -4,32 +4,27 @@
  * ops. The copies are plain overwrites (a redelivery rewrites the same thing);
  * the ops message is claimed in the ledger per upload (key + versionId/eTag).
  */
+import { rejectedKeys, uploadName } from '../../core/bucket-layout';
 import { formatIssueLines } from '../../core/errors';
+import type { Statement } from '../../core/statement/schema';
 import type { Issue } from '../../core/types';
 import { uploadPk } from '../shared/ledger/client';
 import { type EffectRunner, runEffect } from '../shared/ledger/effects';
 import { opsSubject } from '../shared/messages';
 import { copyObject, putJson } from '../shared/storage';
-import type { IngestDeps, Upload } from './types';
-
-export const INCOMING_PREFIX = 'incoming/';
-
-/** `incoming/team/my statement.json` → `team/my statement`. */
-export function uploadName(key: string): string {
-  return key.slice(INCOMING_PREFIX.length).replace(/\.json$/, '');
-}
+import type { IngestDeps, IngestOutcome, Upload } from './types';
 
 export async function rejectUpload(
   deps: IngestDeps,
   runner: EffectRunner,
   upload: Upload,
+  statement: Pick<Statement, 'id' | 'revision'> | null,
   errors: Issue[],
   warnings: Issue[],
-): Promise<void> {
+): Promise<IngestOutcome> {
   const { s3, settings, publisher, logger } = deps;
   const name = uploadName(upload.key);
-  const copyKey = `rejected/${name}.json`;
-  const errorsKey = `rejected/${name}.errors.json`;
+  const { copy: copyKey, errors: errorsKey } = rejectedKeys(upload.key);
 
   await copyObject(s3, settings.bucket, upload.key, copyKey, { sourceVersionId: upload.versionId });
   await putJson(s3, settings.bucket, errorsKey, {
@@ -52,6 +47,17 @@ export async function rejectUpload(
     },
   );
   logger.warn('Rejected an upload', { key: upload.key, errors, warnings, opsMessage: sent });
+  return {
+    key: upload.key,
+    id: statement?.id ?? null,
+    revision: statement?.revision ?? null,
+    outcome: 'rejected',
+    errors,
+    warnings,
+    embargoUntil: null,
+    released: false,
+    liftChange: null,
+  };
 }
 
 function rejectionText(

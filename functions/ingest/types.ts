@@ -1,6 +1,8 @@
 /** Types shared by the ingest modules. */
+import type { LiftChange } from '../../core/lifecycle/types';
+import type { Statement } from '../../core/statement/schema';
 import type { Issue } from '../../core/types';
-import type { ReleaseDeps, ReleaseSettings } from '../release/handler';
+import type { ReleaseDeps, ReleaseSettings } from '../release/release';
 import type { ReleaseScheduler } from '../shared/ports';
 
 export interface IngestSettings extends ReleaseSettings {
@@ -10,7 +12,7 @@ export interface IngestSettings extends ReleaseSettings {
   scheduleNamePrefix?: string;
 }
 
-/** Ingest releases statements with no embargo in force in process, so it needs what release needs. */
+/** Ingest releases statements with no embargo in force itself, so it needs what release needs. */
 export interface IngestDeps extends ReleaseDeps {
   scheduler: ReleaseScheduler;
   settings: IngestSettings;
@@ -20,6 +22,7 @@ export type IngestOutcomeKind =
   | 'published'
   | 'corrected'
   | 'withdrawn'
+  | 'awaiting-approval'
   | 'duplicate'
   | 'rejected'
   /** Not a statement upload (outside incoming/, not .json, or gone before we read it). */
@@ -36,6 +39,8 @@ export interface IngestOutcome {
   embargoUntil: string | null;
   /** Whether this invocation made (or found) the revision public. */
   released: boolean;
+  /** Set when a correction moved the lift. */
+  liftChange: LiftChange | null;
 }
 
 /** One uploaded object, as the S3 event names it. */
@@ -44,4 +49,13 @@ export interface Upload {
   versionId: string | undefined;
   /** versionId, else eTag: identifies this upload for the rejected-upload marker. */
   versionTag: string;
+}
+
+/** A valid statement file, ready for the lifecycle. */
+export interface ValidUpload {
+  upload: Upload;
+  statement: Statement;
+  sha256: string;
+  /** The parser's warnings (the lifecycle adds its own). */
+  warnings: Issue[];
 }

@@ -10,8 +10,7 @@ import { createSnsPublisher } from '../shared/aws-ports';
 import { readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
-import { parseReleaseRequest } from '../shared/messages';
-import { createReleaseHandler, type ReleaseOutcome } from './handler';
+import { createReleaseHandler, type ReleaseOutcome, type SweepOutcome } from './handler';
 
 const arn = z.string().startsWith('arn:', { error: 'must be an ARN' });
 
@@ -41,4 +40,4 @@ const release = createReleaseHandler({
 export const handler = (
   event: unknown,
   context?: { getRemainingTimeInMillis(): number },
-): Promise<ReleaseOutcome> => release(parseReleaseRequest(event), context);
+): Promise<ReleaseOutcome | SweepOutcome> => release(event, context);

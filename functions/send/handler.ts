@@ -21,12 +21,22 @@ import { type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { decideDelivery } from '../../core/lifecycle';
 import { buildRawMessage } from '../../core/mime';
 import { maskEmail, normaliseEmail } from '../../core/press-list/address';
 import { createUnsubscribeToken } from '../../core/security/unsubscribe-token';
 import type { Recipient, RenderedEmail } from '../../core/types';
 import type { Ledger } from '../shared/ledger/client';
-import { claimSend, markRejected, markSent, releaseSendClaim } from '../shared/ledger/sends';
+import {
+  claimSend,
+  expireSendClaim,
+  inFlightEarlier,
+  markAmbiguous,
+  markRejected,
+  markSent,
+  releaseSendClaim,
+  type SendRef,
+} from '../shared/ledger/sends';
 import { getHead } from '../shared/ledger/statements';
 import { suppressedAmong } from '../shared/ledger/suppression';
 import type { Logger } from '../shared/logger';
@@ -105,28 +115,39 @@ const renderedEmailSchema = z.object({
   replyTo: z.nullable(z.object({ name: z.string(), address: z.string() })),
 }) satisfies z.ZodMiniType<RenderedEmail>;
 
-type SesErrorKind = 'rejected' | 'retryable' | 'fatal';
-
 /**
- * MessageRejected is about this message/address: retrying will not help.
- * Throttling ("Maximum sending rate exceeded"), 5xx and network errors pass.
- * Other 4xx (unverified sender, missing configuration set, paused account) are
- * configuration problems: fail the record at once so it ends in the DLQ alarm.
+ * What an SES error says about the message:
+ * - `rejected`: MessageRejected, about this message/address; retrying will not help.
+ * - `not-sent`: SES certainly did not take it (Throttling, "Maximum sending rate
+ *   exceeded", or the connection was never made): retry; no duplicate is possible.
+ * - `ambiguous`: a 5xx, a timeout or a dropped connection after the request went out:
+ *   SES may have accepted it. Retry (never lose it), and count a possible duplicate.
+ * - `fatal`: any other 4xx (unverified sender, missing configuration set, paused
+ *   account): a configuration problem; fail the record so it ends in the DLQ alarm.
  */
+export type SesErrorKind = 'rejected' | 'not-sent' | 'ambiguous' | 'fatal';
+
+/** Network errors raised before a request reached SES. */
+const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH']);
+
 export function classifySesError(err: unknown): SesErrorKind {
-  if (!(err instanceof Error)) return 'retryable';
+  if (!(err instanceof Error)) return 'ambiguous';
   if (err.name === 'MessageRejected') return 'rejected';
   if (
     err.name === 'Throttling' ||
     err.name === 'ThrottlingException' ||
     /maximum sending rate exceeded/i.test(err.message)
   ) {
-    return 'retryable';
+    return 'not-sent';
   }
-  const meta = (err as { $metadata?: { httpStatusCode?: number } }).$metadata;
-  const status = meta?.httpStatusCode;
-  // No HTTP status: the request never got an answer (timeout, reset), so try again.
-  if (status === undefined || status >= 500) return 'retryable';
+  if ('code' in err && typeof err.code === 'string' && NEVER_SENT_CODES.has(err.code)) {
+    return 'not-sent';
+  }
+  const status =
+    '$metadata' in err && typeof err.$metadata === 'object' && err.$metadata !== null
+      ? (err.$metadata as { httpStatusCode?: unknown }).httpStatusCode
+      : undefined;
+  if (typeof status !== 'number' || status >= 500) return 'ambiguous';
   return 'fatal';
 }
 
@@ -175,8 +196,10 @@ export function createSendHandler(deps: SendDeps) {
 
   async function sendToSes(
     raw: Buffer,
+    ref: SendRef,
   ): Promise<{ ok: true; messageId: string } | { ok: false; kind: SesErrorKind; error: Error }> {
     let last: Error = new Error('no attempt made');
+    let ambiguous = false;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       if (attempt > 0) await sleep(backoff(attempt));
       await pacer.take();
@@ -193,10 +216,14 @@ export function createSendHandler(deps: SendDeps) {
       } catch (err) {
         last = err instanceof Error ? err : new Error(String(err));
         const kind = classifySesError(err);
-        if (kind !== 'retryable') return { ok: false, kind, error: last };
+        if (kind === 'rejected' || kind === 'fatal') return { ok: false, kind, error: last };
+        if (kind === 'ambiguous') {
+          ambiguous = true;
+          await markAmbiguous(ledger, ref);
+        }
       }
     }
-    return { ok: false, kind: 'retryable', error: last };
+    return { ok: false, kind: ambiguous ? 'ambiguous' : 'not-sent', error: last };
   }
 
   async function markSentWithRetry(ref: Parameters<typeof markSent>[1]): Promise<void> {
@@ -259,14 +286,16 @@ export function createSendHandler(deps: SendDeps) {
     }
     const raw = built.raw;
 
-    const result = await sendToSes(raw);
+    const result = await sendToSes(raw, ref);
     if (!result.ok) {
       if (result.kind === 'rejected') {
         await markRejected(ledger, { ...ref, reason: result.error.message, now: clock() });
         return { outcome: 'rejected', reason: result.error.message };
       }
+      // SES may have it: keep the claim (and its count) but let it lapse for the redelivery.
+      if (result.kind === 'ambiguous') await expireSendClaim(ledger, ref);
       // SES did not take it: give the claim back so the redelivery can send straight away.
-      await releaseSendClaim(ledger, ref);
+      else await releaseSendClaim(ledger, ref);
       return { outcome: 'failed', reason: `${result.error.name}: ${result.error.message}` };
     }
     // If this throws, the claim keeps its lease: see the at-least-once note in ledger/sends.ts.
@@ -280,8 +309,7 @@ export function createSendHandler(deps: SendDeps) {
   async function isSuperseded(batch: SendBatch): Promise<boolean> {
     const key = `${batch.id}#${batch.revision}`;
     if (supersededBatches.has(key)) return true;
-    const head = await getHead(ledger, batch.id);
-    if (head === undefined || head.latestRevision <= batch.revision) return false;
+    if (decideDelivery(await getHead(ledger, batch.id), batch.revision) === 'go') return false;
     supersededBatches.add(key);
     if (supersededBatches.size > EMAIL_CACHE_SIZE) {
       const oldest = supersededBatches.values().next().value;
@@ -291,20 +319,31 @@ export function createSendHandler(deps: SendDeps) {
   }
 
   async function processBatch(batch: SendBatch, leaseMs: number): Promise<boolean> {
-    const [email, secret, suppressed] = await Promise.all([
+    const addresses = batch.recipients.map((r) => r.email);
+    const [email, secret, suppressed, waiting] = await Promise.all([
       loadEmail(batch.emailKey),
       deps.unsubscribeSecret.get(),
-      suppressedAmong(
-        ledger,
-        batch.recipients.map((r) => r.email),
-        { sleep },
-      ),
+      suppressedAmong(ledger, addresses, {
+        sleep,
+        ...(batch.type === 'withdrawn' ? { ignore: ['unsubscribe'] as const } : {}),
+      }),
+      // A correction or kill notice must not overtake the email it corrects.
+      batch.type === 'published'
+        ? new Set<string>()
+        : inFlightEarlier(ledger, {
+            id: batch.id,
+            revision: batch.revision,
+            emails: addresses,
+            now: clock(),
+          }),
     ]);
     let retry = false;
     await forEachLimited(batch.recipients, concurrency, async (recipient) => {
       let result: Result;
       if (suppressed.has(normaliseEmail(recipient.email))) {
         result = { outcome: 'suppressed' };
+      } else if (waiting.has(recipient.email.toLowerCase())) {
+        result = { outcome: 'in-progress', reason: 'an earlier revision is still being sent' };
       } else {
         try {
           result = await sendOne(batch, email, recipient, secret, leaseMs);
@@ -348,7 +387,7 @@ export function createSendHandler(deps: SendDeps) {
           statementId: batch?.id,
           revision: batch?.revision,
           messageId: record.messageId,
-          error: err as Error,
+          error: err,
         });
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }

@@ -55,3 +55,18 @@ export class MessageFormatError extends HeraldError {
     this.issues = issues;
   }
 }
+
+/** A ledger item does not have the shape this version of Herald writes (hand-edited, or a bug). */
+export class LedgerItemError extends HeraldError {
+  override name = 'LedgerItemError';
+
+  static from(
+    what: string,
+    item: Record<string, unknown>,
+    issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>,
+  ): LedgerItemError {
+    const where = `${String(item.pk ?? '?')} ${String(item.sk ?? '?')}`;
+    const problems = issues.map((i) => `${i.path.map(String).join('.') || '(item)'}: ${i.message}`);
+    return new LedgerItemError(`The ${what} item ${where} is not valid: ${problems.join('; ')}`);
+  }
+}

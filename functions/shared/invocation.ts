@@ -1,9 +1,11 @@
 /**
- * Per-invocation plumbing shared by ingest and release: how long this
- * invocation's ledger claims last.
+ * Per-invocation plumbing: how long this invocation's ledger claims and locks
+ * last, and who holds them.
  */
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EffectRunner } from './ledger/effects';
+import type { LockOptions } from './ledger/lock';
 import type { Logger } from './logger';
 
 /** The part of the Lambda context we use (the local stack passes nothing). */
@@ -17,6 +19,8 @@ const LEASE_MARGIN_MS = 5_000;
 /** Without a Lambda context (local stack), claims last this long. */
 export const DEFAULT_LEASE_MS = 120_000;
 
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export function effectRunner(options: {
   ddb: DynamoDBDocumentClient;
   tableName: string;
@@ -24,6 +28,7 @@ export function effectRunner(options: {
   logger: Logger;
   context?: InvocationContext | undefined;
   defaultLeaseMs?: number | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
 }): EffectRunner {
   const start = options.clock().getTime();
   // A claim lasts until this invocation is certainly dead (its timeout), so a
@@ -36,5 +41,18 @@ export function effectRunner(options: {
     clock: options.clock,
     leaseUntil: () => deadline,
     logger: options.logger,
+    owner: randomUUID(),
+    sleep: options.sleep ?? defaultSleep,
+  };
+}
+
+/** Lock options for this invocation: held until it is certainly dead, waited for a bounded time. */
+export function lockOptions(runner: EffectRunner, waitMs?: number): LockOptions {
+  return {
+    owner: runner.owner,
+    leaseUntil: runner.leaseUntil(),
+    now: runner.clock,
+    sleep: runner.sleep,
+    ...(waitMs === undefined ? {} : { waitMs }),
   };
 }

@@ -9,12 +9,13 @@
  */
 
 import * as z from 'zod/mini';
+import { REVISION_KINDS, type RevisionKind } from '../../core/lifecycle/types';
 import { STATEMENT_ID_PATTERN } from '../../core/statement/id';
 import type { Issue, Recipient } from '../../core/types';
 import { MessageFormatError } from './errors';
 import './zod-mini';
 
-/** Most recipients in one SendBatch (DESIGN §7). */
+/** Most recipients in one SendBatch (docs/architecture.md, "Messages between functions"). */
 export const SEND_BATCH_SIZE = 50;
 
 const id = z.string().check(z.regex(STATEMENT_ID_PATTERN, { error: 'not a statement id' }));
@@ -24,33 +25,45 @@ const instant = z
   .check(z.refine((s) => !Number.isNaN(Date.parse(s)), { error: 'not an ISO 8601 instant' }));
 const s3Key = z.string().check(z.minLength(1), z.maxLength(1024));
 
-export const PRESS_JOB_TYPES = ['published', 'corrected', 'withdrawn'] as const;
-export type PressJobType = (typeof PRESS_JOB_TYPES)[number];
+export const PRESS_JOB_TYPES = REVISION_KINDS;
+export type PressJobType = RevisionKind;
 
-/** press topic → press queue → dispatch: one per statement revision. */
+/** press topic → press queue → dispatch: one per statement revision (core/lifecycle's `press` effect). */
 export interface PressJob {
   id: string;
   revision: number;
   type: PressJobType;
   /** `rendered/<id>/<rev>/email.json`: the RenderedEmail send reads. */
   emailKey: string;
+  /** Press-list topics to select (`[]`: every journalist); null: nobody from the list. */
+  topics: string[] | null;
+  /** Also everyone who was sent any earlier revision (corrections and withdrawals). */
+  holders: boolean;
 }
 
 /** dispatch → send queue → send: up to 50 journalists. */
 export interface SendBatch {
   id: string;
   revision: number;
+  type: PressJobType;
   emailKey: string;
   recipients: Recipient[];
 }
 
-/** scheduler / ingest → release. */
+/** scheduler → release: release this revision at its lift. */
 export interface ReleaseRequest {
   id: string;
   revision: number;
 }
 
-/** website topic → website queue → website-hook. */
+/** EventBridge rule → release, every few minutes: release whatever is overdue. */
+export interface SweepRequest {
+  type: 'sweep';
+}
+
+export type ReleaseEvent = ReleaseRequest | SweepRequest;
+
+/** website topic → website queue → website-hook: a release. */
 export interface WebsiteRelease {
   type: 'statement.released';
   id: string;
@@ -61,17 +74,27 @@ export interface WebsiteRelease {
   releasedAt: string;
 }
 
-/** ops topic: read by people (email subscribers); `subject` is the SNS Subject. */
-export interface OpsMessage {
-  subject: string;
-  text: string;
+/** website topic → website queue → website-hook: take the statement down. */
+export interface WebsiteWithdrawal {
+  type: 'statement.withdrawn';
+  id: string;
+  revision: number;
+  reference: string | null;
+  withdrawalReason: string;
+  withdrawnAt: string;
 }
+
+export type WebsiteMessage = WebsiteRelease | WebsiteWithdrawal;
+
+const topic = z.string().check(z.minLength(1), z.maxLength(64));
 
 export const pressJobSchema = z.strictObject({
   id,
   revision,
   type: z.enum(PRESS_JOB_TYPES),
   emailKey: s3Key,
+  topics: z.nullable(z.array(topic).check(z.maxLength(1000))),
+  holders: z.boolean(),
 }) satisfies z.ZodMiniType<PressJob>;
 
 const recipientSchema = z.strictObject({
@@ -83,6 +106,7 @@ const recipientSchema = z.strictObject({
 export const sendBatchSchema = z.strictObject({
   id,
   revision,
+  type: z.enum(PRESS_JOB_TYPES),
   emailKey: s3Key,
   recipients: z.array(recipientSchema).check(z.minLength(1), z.maxLength(SEND_BATCH_SIZE)),
 }) satisfies z.ZodMiniType<SendBatch>;
@@ -92,14 +116,29 @@ export const releaseRequestSchema = z.strictObject({
   revision,
 }) satisfies z.ZodMiniType<ReleaseRequest>;
 
-export const websiteReleaseSchema = z.strictObject({
-  type: z.literal('statement.released'),
-  id,
-  revision,
-  headline: z.string().check(z.minLength(1)),
-  publishedPrefix: s3Key,
-  releasedAt: instant,
-}) satisfies z.ZodMiniType<WebsiteRelease>;
+export const releaseEventSchema = z.union([
+  releaseRequestSchema,
+  z.strictObject({ type: z.literal('sweep') }),
+]) satisfies z.ZodMiniType<ReleaseEvent>;
+
+export const websiteMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('statement.released'),
+    id,
+    revision,
+    headline: z.string().check(z.minLength(1)),
+    publishedPrefix: s3Key,
+    releasedAt: instant,
+  }),
+  z.strictObject({
+    type: z.literal('statement.withdrawn'),
+    id,
+    revision,
+    reference: z.nullable(z.string()),
+    withdrawalReason: z.string(),
+    withdrawnAt: instant,
+  }),
+]) satisfies z.ZodMiniType<WebsiteMessage>;
 
 /**
  * Parses a message: `input` is the JSON body text (SQS record body, SNS
@@ -130,8 +169,10 @@ export const parseSendBatch = (input: unknown): SendBatch =>
   parseWith(sendBatchSchema, 'SendBatch', input);
 export const parseReleaseRequest = (input: unknown): ReleaseRequest =>
   parseWith(releaseRequestSchema, 'ReleaseRequest', input);
-export const parseWebsiteRelease = (input: unknown): WebsiteRelease =>
-  parseWith(websiteReleaseSchema, 'WebsiteRelease', input);
+export const parseReleaseEvent = (input: unknown): ReleaseEvent =>
+  parseWith(releaseEventSchema, 'ReleaseEvent', input);
+export const parseWebsiteMessage = (input: unknown): WebsiteMessage =>
+  parseWith(websiteMessageSchema, 'WebsiteMessage', input);
 
 /** The key of the RenderedEmail for a statement revision. */
 export function renderedPrefix(id: string, revision: number): string {

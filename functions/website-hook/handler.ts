@@ -1,36 +1,41 @@
 /**
- * website-hook: one signed POST to the website's build hook per release
- * (website topic → website queue, raw delivery → here).
+ * website-hook: one signed POST to the website's build hook per release or
+ * withdrawal (website topic → website queue, raw delivery → here).
  *
- * Each release is guarded by the marker `fx#<rev>#website-hook`: claim
- * `pending` → POST → `done`; a redelivery that finds `done` does nothing.
- * At-least-once window: if the POST succeeds but the `done` write fails (or the
- * function dies in between), the marker's lease runs out and a retry POSTs
- * again. Receivers drop the copy with `X-Herald-Delivery: <id>#<revision>`.
- * A non-2xx answer or a network error fails the record, so SQS retries it and
- * finally dead-letters it (with an alarm). The statement head is read just
- * before the POST: if the statement has been withdrawn meanwhile, nothing is sent.
+ * The website must never go back a revision, nor show a withdrawn statement
+ * again, even when SQS redelivers late or an operator redrives a dead letter.
+ * So each POST is made holding the statement's website lock (`stmt#<id>` /
+ * `site`), after core/lifecycle's `decideWebsitePost` has checked the message
+ * against the statement's head and the last revision the website was told
+ * about; that revision is recorded after the POST.
+ *
+ * At-least-once window: if the POST succeeds but the record is not written
+ * (the function dies in between), a retry POSTs again; receivers drop the copy
+ * by `X-Herald-Delivery: <id>#<revision>#<type>`. A non-2xx answer or a network
+ * error fails the record, so SQS retries it and finally dead-letters it (alarm).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { HeraldError } from '../../core/errors';
+import { decideWebsitePost } from '../../core/lifecycle';
 import {
   signWebhook,
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,
 } from '../../core/security/webhook-signature';
-import { effectSk, type Ledger, statementPk } from '../shared/ledger/client';
-import { runEffect } from '../shared/ledger/effects';
-import { getHead } from '../shared/ledger/statements';
+import { effectRunner } from '../shared/invocation';
+import { statementPk } from '../shared/ledger/client';
+import { withLock } from '../shared/ledger/lock';
+import { getHead, lastPostedOf, recordPosted, SITE_SK } from '../shared/ledger/statements';
 import type { Logger } from '../shared/logger';
-import { parseWebsiteRelease, type WebsiteRelease } from '../shared/messages';
+import { parseWebsiteMessage, type WebsiteMessage } from '../shared/messages';
 import type { SecretSource } from '../shared/secrets';
 
 export const WEBHOOK_DELIVERY_HEADER = 'X-Herald-Delivery';
 
 export interface WebsiteHookSettings {
   tableName: string;
-  /** Absent: no website hook configured; releases are logged and acknowledged. */
+  /** Absent: no website hook configured; messages are logged and acknowledged. */
   hookUrl?: string;
   /** @default 10 seconds */
   timeoutMs?: number;
@@ -43,6 +48,8 @@ export interface WebsiteHookDeps {
   clock: () => Date;
   webhookSecret: SecretSource;
   settings: WebsiteHookSettings;
+  /** @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The website answered with a non-2xx status. */
@@ -59,27 +66,40 @@ export class WebhookDeliveryError extends HeraldError {
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** The exact JSON we sign and send; fields in a fixed order so the bytes are predictable. */
-export function webhookBody(release: WebsiteRelease): string {
+export function webhookBody(message: WebsiteMessage): string {
+  if (message.type === 'statement.withdrawn') {
+    return JSON.stringify({
+      type: message.type,
+      id: message.id,
+      revision: message.revision,
+      reference: message.reference,
+      withdrawalReason: message.withdrawalReason,
+      withdrawnAt: message.withdrawnAt,
+    });
+  }
   return JSON.stringify({
-    type: release.type,
-    id: release.id,
-    revision: release.revision,
-    headline: release.headline,
-    publishedPrefix: release.publishedPrefix,
-    releasedAt: release.releasedAt,
+    type: message.type,
+    id: message.id,
+    revision: message.revision,
+    headline: message.headline,
+    publishedPrefix: message.publishedPrefix,
+    releasedAt: message.releasedAt,
   });
+}
+
+export function deliveryId(message: WebsiteMessage): string {
+  return `${message.id}#${message.revision}#${message.type}`;
 }
 
 export function createWebsiteHookHandler(deps: WebsiteHookDeps) {
   const { logger, clock, settings } = deps;
-  const ledger: Ledger = { ddb: deps.ddb, tableName: settings.tableName };
   const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
-  async function post(release: WebsiteRelease, hookUrl: string): Promise<{ status: number }> {
-    const body = webhookBody(release);
+  async function post(message: WebsiteMessage, hookUrl: string): Promise<number> {
+    const body = webhookBody(message);
     const secret = await deps.webhookSecret.get();
     const signed = signWebhook(body, secret, Math.floor(clock().getTime() / 1000));
-    const delivery = `${release.id}#${release.revision}`;
+    const delivery = deliveryId(message);
     const response = await deps.fetch(hookUrl, {
       method: 'POST',
       headers: {
@@ -96,69 +116,69 @@ export function createWebsiteHookHandler(deps: WebsiteHookDeps) {
     // Free the connection; the body is not used.
     await response.body?.cancel().catch(() => undefined);
     if (!response.ok) throw new WebhookDeliveryError(response.status, delivery);
-    return { status: response.status };
+    return response.status;
+  }
+
+  async function deliver(message: WebsiteMessage, context: Context | undefined): Promise<void> {
+    const fields = { statementId: message.id, revision: message.revision, type: message.type };
+    const hookUrl = settings.hookUrl;
+    if (!hookUrl) {
+      logger.info('No website hook configured; message acknowledged', fields);
+      return;
+    }
+    const runner = effectRunner({
+      ddb: deps.ddb,
+      tableName: settings.tableName,
+      clock,
+      logger,
+      context,
+      // The lock must outlive the POST, or a redelivery could POST alongside it.
+      defaultLeaseMs: 2 * timeoutMs + 5_000,
+      sleep: deps.sleep,
+    });
+    const key = { pk: statementPk(message.id), sk: SITE_SK };
+    await withLock(
+      runner.ledger,
+      key,
+      {
+        owner: runner.owner,
+        leaseUntil: runner.leaseUntil(),
+        now: clock,
+        sleep: runner.sleep,
+        // Short: a POST in progress for this statement finishes soon, else SQS retries us.
+        waitMs: timeoutMs,
+      },
+      async (lock) => {
+        const head = await getHead(runner.ledger, message.id);
+        const decision = decideWebsitePost(head, lastPostedOf(lock.item), message, clock());
+        if (!decision.post) {
+          logger.info('Not telling the website', { ...fields, reason: decision.reason });
+          return;
+        }
+        const status = await post(message, hookUrl);
+        await recordPosted(runner.ledger, lock, {
+          revision: message.revision,
+          type: message.type,
+          now: clock(),
+        });
+        logger.info('Website hook delivered', { ...fields, status });
+      },
+    );
   }
 
   return async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
     const batchItemFailures: SQSBatchItemFailure[] = [];
     for (const record of event.Records) {
-      let release: WebsiteRelease | null = null;
+      let message: WebsiteMessage | null = null;
       try {
-        release = parseWebsiteRelease(record.body);
-        const hookUrl = settings.hookUrl;
-        if (!hookUrl) {
-          logger.info('no website hook configured; release acknowledged', {
-            statementId: release.id,
-            revision: release.revision,
-          });
-          continue;
-        }
-        // The claim must outlive the POST, or a redelivery could POST alongside it.
-        const leaseMs = Math.max(context?.getRemainingTimeInMillis() ?? 0, 2 * timeoutMs + 5_000);
-        const current = release;
-        let status = 0;
-        let withdrawn = false;
-        const outcome = await runEffect(
-          { ledger, clock, leaseUntil: () => new Date(clock().getTime() + leaseMs), logger },
-          {
-            pk: statementPk(current.id),
-            sk: effectSk(current.revision, 'website-hook'),
-            effect: 'website-hook',
-            revision: current.revision,
-          },
-          async () => {
-            // A withdrawal that landed after the release was queued (or while the site was
-            // down and SQS kept retrying) wins: a withdrawn statement is never released.
-            const head = await getHead(ledger, current.id);
-            if (head?.status === 'withdraw') {
-              withdrawn = true;
-              return { skipped: 'withdrawn', latestRevision: head.latestRevision };
-            }
-            status = (await post(current, hookUrl)).status;
-            return { status };
-          },
-        );
-        if (withdrawn) {
-          logger.warn('statement withdrawn before the website hook ran; not POSTing', {
-            statementId: current.id,
-            revision: current.revision,
-          });
-          continue;
-        }
-        logger.info(
-          outcome === 'ran' ? 'website hook delivered' : 'website hook already delivered',
-          {
-            statementId: current.id,
-            revision: current.revision,
-            ...(outcome === 'ran' ? { status } : {}),
-          },
-        );
+        message = parseWebsiteMessage(record.body);
+        await deliver(message, context);
       } catch (err) {
-        logger.error('website hook failed; SQS will retry it', {
-          statementId: release?.id,
-          revision: release?.revision,
+        logger.error('Website hook failed; SQS will retry it', {
+          statementId: message?.id,
+          revision: message?.revision,
           messageId: record.messageId,
-          error: err as Error,
+          error: err,
         });
         batchItemFailures.push({ itemIdentifier: record.messageId });
       }

@@ -7,7 +7,7 @@ import { Token } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_EARLY_WAIT_MS } from '../../functions/release/handler';
+import { DEFAULT_MAX_EARLY_WAIT_MS } from '../../functions/release/release';
 import { HERALD_RUNTIME } from '../../lib/constructs/herald-function';
 import { sendPacing } from '../../lib/herald-stack';
 import { synthTemplate, TEST_CONFIG_INPUT } from './helpers';

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decideUpload, headAfter, type IncomingRevision } from '../../core/lifecycle';
 import type { StatementStatus } from '../../core/status';
 import { formatStatus, summariseStatement } from '../../core/status';
 import {
@@ -18,10 +19,11 @@ import {
 import { type EffectRunner, runEffect } from '../../functions/shared/ledger/effects';
 import { claimSend, markRejected, markSent } from '../../functions/shared/ledger/sends';
 import {
-  advanceHead,
-  markReleased,
+  commitRevision,
   markRevisionComplete,
   putRevision,
+  recordReleased,
+  withStatementLock,
 } from '../../functions/shared/ledger/statements';
 import { readStatementItems } from '../../functions/shared/ledger/status';
 import { createLogger } from '../../functions/shared/logger';
@@ -69,7 +71,58 @@ function runnerAt(iso: string, leaseMs = 60_000): EffectRunner {
     clock: () => at,
     leaseUntil: () => new Date(at.getTime() + leaseMs),
     logger: createLogger({ logLevel: 'SILENT' }),
+    owner: `test-${iso}`,
+    sleep: async () => undefined,
   };
+}
+
+function lockAt(iso: string) {
+  const runner = runnerAt(iso);
+  return {
+    owner: runner.owner,
+    leaseUntil: runner.leaseUntil(),
+    now: runner.clock,
+    sleep: runner.sleep,
+  };
+}
+
+/** A revision accepted by the real lifecycle and recorded as ingest records it. */
+async function goAhead(
+  incoming: IncomingRevision & { headline: string },
+  upload: { sha256: string; sourceKey: string; sourceVersion: string | null; at: string },
+): Promise<void> {
+  const now = new Date(upload.at);
+  await withStatementLock(ledger, incoming.id, lockAt(upload.at), async (lock) => {
+    const decision = decideUpload(lock.head, incoming, { now, defaultTimezone: 'Europe/London' });
+    if (decision.verdict !== 'accept') throw new Error(decision.issues[0]?.message);
+    await putRevision(ledger, {
+      id: incoming.id,
+      revision: incoming.revision,
+      sha256: upload.sha256,
+      kind: decision.plan.kind,
+      sourceKey: upload.sourceKey,
+      sourceVersion: upload.sourceVersion,
+      receivedAt: upload.at,
+      plan: decision.plan,
+      warnings: decision.warnings,
+    });
+    await commitRevision(ledger, lock, headAfter(lock.head, incoming.id, decision.plan), {
+      headline: incoming.headline,
+      sha256: upload.sha256,
+      now,
+    });
+  });
+}
+
+async function released(id: string, revision: number, at: string): Promise<void> {
+  await withStatementLock(ledger, id, lockAt(at), async (lock) => {
+    const reached = lock.head?.reached ?? { pressTopics: null, partners: false, website: false };
+    await recordReleased(ledger, lock, {
+      revision,
+      reached: { ...reached, website: true },
+      now: new Date(at),
+    });
+  });
 }
 
 async function effect(
@@ -108,28 +161,15 @@ async function send(
 async function seedReleasedAndCorrected(): Promise<void> {
   const id = 'bscp-2024-02-scr';
   const received = '2024-02-20T09:00:00.000Z';
-  expect(
-    await putRevision(ledger, {
-      id,
-      revision: 1,
-      sha256: SHA1,
-      type: 'published',
-      sourceKey: 'incoming/01-bscp.json',
-      sourceVersion: 'v1',
-      receivedAt: received,
-    }),
-  ).toBe(true);
-  await advanceHead(
-    ledger,
+  await goAhead(
     {
       id,
       revision: 1,
       status: 'publish',
       headline: 'Publication of a Serious Case Review',
-      embargoUntil: LIFT,
-      sha256: SHA1,
+      embargo: { until: LIFT },
     },
-    new Date(received),
+    { sha256: SHA1, sourceKey: 'incoming/01-bscp.json', sourceVersion: 'v1', at: received },
   );
   await effect(id, 1, 'render', '2024-02-20T09:00:01.000Z', { prefix: 'rendered/x/1/' });
   await effect(id, 1, 'press', '2024-02-20T09:00:02.000Z', { messageId: 'm-press' });
@@ -149,29 +189,22 @@ async function seedReleasedAndCorrected(): Promise<void> {
   await effect(id, 1, 'release-files', releasedAt);
   await effect(id, 1, 'release-partners', releasedAt);
   await effect(id, 1, 'release-website', releasedAt);
-  expect(await markReleased(ledger, id, 1, new Date(releasedAt))).toBe(true);
+  await released(id, 1, releasedAt);
 
   const corrected = '2024-02-22T10:00:00.000Z';
-  await putRevision(ledger, {
-    id,
-    revision: 2,
-    sha256: SHA2,
-    type: 'corrected',
-    sourceKey: 'incoming/05-bscp-correction.json',
-    sourceVersion: 'v2',
-    receivedAt: corrected,
-  });
-  await advanceHead(
-    ledger,
+  await goAhead(
     {
       id,
       revision: 2,
       status: 'publish',
       headline: 'Publication of a Serious Case Review (corrected)',
-      embargoUntil: null,
-      sha256: SHA2,
     },
-    new Date(corrected),
+    {
+      sha256: SHA2,
+      sourceKey: 'incoming/05-bscp-correction.json',
+      sourceVersion: 'v2',
+      at: corrected,
+    },
   );
   await effect(id, 2, 'unschedule', '2024-02-22T10:00:01.000Z', { cancelled: '0' });
   await effect(id, 2, 'render', '2024-02-22T10:00:02.000Z');
@@ -199,26 +232,15 @@ async function seedReleasedAndCorrected(): Promise<void> {
 async function seedEmbargoed(): Promise<void> {
   const id = 'westmere-gritting';
   const received = '2024-02-28T12:00:00.000Z';
-  await putRevision(ledger, {
-    id,
-    revision: 1,
-    sha256: SHA1,
-    type: 'published',
-    sourceKey: 'incoming/02-westmere.json',
-    sourceVersion: null,
-    receivedAt: received,
-  });
-  await advanceHead(
-    ledger,
+  await goAhead(
     {
       id,
       revision: 1,
       status: 'publish',
       headline: 'Gritters ready for winter',
-      embargoUntil: '2024-03-01T06:00:00.000Z',
-      sha256: SHA1,
+      embargo: { until: '2024-03-01T06:00:00.000Z' },
     },
-    new Date(received),
+    { sha256: SHA1, sourceKey: 'incoming/02-westmere.json', sourceVersion: null, at: received },
   );
   await effect(id, 1, 'render', received);
   await effect(id, 1, 'schedule', received, { at: '2024-03-01T06:00:00.000Z' });
@@ -228,29 +250,16 @@ async function seedEmbargoed(): Promise<void> {
 /** Twenty-five sends, so a small page size needs several pages. */
 async function seedMany(): Promise<void> {
   const id = 'many-recipients';
-  await putRevision(ledger, {
-    id,
-    revision: 1,
-    sha256: SHA1,
-    type: 'published',
-    sourceKey: 'incoming/many.json',
-    sourceVersion: null,
-    receivedAt: '2024-02-20T09:00:00.000Z',
-  });
-  await advanceHead(
-    ledger,
-    {
-      id,
-      revision: 1,
-      status: 'withdraw',
-      headline: 'Withdrawn',
-      embargoUntil: null,
-      sha256: SHA1,
-    },
-    new Date('2024-02-20T09:00:00.000Z'),
+  const at = '2024-02-20T09:00:00.000Z';
+  await goAhead(
+    { id, revision: 1, status: 'publish', headline: 'Many' },
+    { sha256: SHA1, sourceKey: 'incoming/many.json', sourceVersion: null, at },
   );
-  for (let i = 0; i < 25; i++)
-    await send(id, 1, `reporter${i}@example.com`, 'sent', '2024-02-20T09:00:00.000Z');
+  for (let i = 0; i < 25; i++) await send(id, 1, `reporter${i}@example.com`, 'sent', at);
+  await goAhead(
+    { id, revision: 2, status: 'withdraw', headline: 'Withdrawn' },
+    { sha256: SHA2, sourceKey: 'incoming/many-withdrawn.json', sourceVersion: null, at },
+  );
 }
 
 beforeAll(async () => {
@@ -306,6 +315,7 @@ describe('herald status --json', () => {
       completedAt: '2024-02-20T09:00:06.000Z',
       embargo: {
         until: LIFT,
+        display: '00:01 GMT, Wednesday 21 February 2024',
         lifted: true,
         released: true,
         releasedAt: '2024-02-21T00:01:05.000Z',
@@ -331,7 +341,7 @@ describe('herald status --json', () => {
       sha256: SHA2,
       outcome: 'corrected',
       complete: false,
-      embargo: { until: null, lifted: true, released: false, releasedAt: null },
+      embargo: { until: null, display: null, lifted: true, released: false, releasedAt: null },
       emails: { sent: 1, sending: 0, rejected: 0 },
     });
     expect(second?.effects.find((e) => e.name === 'partners')).toMatchObject({
@@ -350,6 +360,7 @@ describe('herald status --json', () => {
     expect(ahead.state).toBe('embargoed');
     expect(ahead.revisions[0]?.embargo).toEqual({
       until: '2024-03-01T06:00:00.000Z',
+      display: '06:00 GMT, Friday 1 March 2024',
       lifted: false,
       released: false,
       releasedAt: null,
@@ -372,7 +383,9 @@ describe('herald status (human report)', () => {
     expect(out).toMatch(/Latest: revision 2 \(publish\), processing/);
     expect(out).toContain(`Revision 1: published, sha256 ${SHA1.slice(0, 12)}`);
     expect(out).toContain('received 2024-02-20T09:00:00.000Z');
-    expect(out).toContain(`Embargo: until ${LIFT} (lifted); released 2024-02-21T00:01:05.000Z`);
+    expect(out).toContain(
+      'Embargo: until 00:01 GMT, Wednesday 21 February 2024 (lifted); released 2024-02-21T00:01:05.000Z',
+    );
     expect(out).toContain('Journalists emailed: 3 sent, 1 sending, 1 rejected');
     expect(out).toMatch(/release-website\s+done 2024-02-21T00:01:05\.000Z/);
     expect(out).toContain(`Revision 2: corrected (not finished), sha256 ${SHA2.slice(0, 12)}`);
@@ -384,7 +397,7 @@ describe('herald status (human report)', () => {
     const result = await runCli(statusArgs('westmere-gritting', '--now', '2024-02-29T12:00:00Z'));
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      'Latest: revision 1 (publish), embargoed until 2024-03-01T06:00:00.000Z.',
+      'Latest: revision 1 (publish), embargoed until 06:00 GMT, Friday 1 March 2024.',
     );
     expect(result.stdout).toContain('(not yet lifted); not released');
   });
@@ -497,8 +510,8 @@ describe('herald status failures', () => {
 describe('ledger status query and summary (in process)', () => {
   it('follows every page of a statement with more items than one page holds', async () => {
     const items = await readStatementItems(ledger, 'many-recipients', { pageSize: 4 });
-    expect(items.head?.status).toBe('withdraw');
-    expect(items.revisions).toHaveLength(1);
+    expect(items.head?.current?.status).toBe('withdraw');
+    expect(items.revisions).toHaveLength(2);
     expect(items.sends).toHaveLength(25);
     const status = summariseStatement(items, new Date('2024-02-21T00:00:00Z'));
     expect(status?.state).toBe('withdrawn');

@@ -15,6 +15,7 @@ import type {
   EmbargoInfo,
   PartnerEnvelope,
   PartnerMessageType,
+  PartnerStatementMessage,
   RenderedStatement,
   SocialCopy,
 } from '../../core/types';
@@ -64,13 +65,20 @@ function build(
   );
 }
 
+/** A published/corrected/released message (the ones that carry the statement). */
+function statementMessage(message: PartnerEnvelope): PartnerStatementMessage {
+  if (message.type === 'statement.withdrawn') throw new Error('expected a statement message');
+  return message;
+}
+
 describe('buildPartnerMessage: what a partner receives', () => {
   it('matches PartnerEnvelope exactly, as a type and as the published JSON Schema', () => {
     // Each assignable to the other (toEqualTypeOf mis-handles the facet feature union).
     expectTypeOf<z.output<typeof partnerMessageSchema>>().toExtend<PartnerEnvelope>();
     expectTypeOf<PartnerEnvelope>().toExtend<z.output<typeof partnerMessageSchema>>();
     const schema = z.toJSONSchema(partnerMessageSchema);
-    expect(schema.required).toEqual(
+    const [statementBranch, withdrawalBranch] = schema.anyOf ?? [];
+    expect(statementBranch?.required).toEqual(
       expect.arrayContaining([
         'type',
         'version',
@@ -82,11 +90,20 @@ describe('buildPartnerMessage: what a partner receives', () => {
         'links',
       ]),
     );
+    expect(withdrawalBranch?.required).toEqual([
+      'type',
+      'version',
+      'dedupeKey',
+      'sentAt',
+      'statement',
+    ]);
   });
 
   it('sends the sample as a valid, versioned envelope whose body is its JSON', () => {
     const statement = sampleStatement();
-    const { message, body } = build(statement, 'statement.published');
+    const built = build(statement, 'statement.published');
+    const { body } = built;
+    const message = statementMessage(built.message);
     expect(partnerMessageSchema.parse(JSON.parse(body))).toEqual(message);
     expect(message.version).toBe(1);
     expect(message.dedupeKey).toBe('bscp-2024-02-scr#1#statement.published');
@@ -164,17 +181,49 @@ describe('buildPartnerMessage: what a partner receives', () => {
     expect(flag('statement.published', EMBARGO, AFTER_LIFT)).toBe('false');
   });
 
-  it('describes a withdrawal with its reason and no social copy to post', () => {
+  it('describes a withdrawal by id, revision, reference, organisation, reason and time only', () => {
     const statement = sampleStatement({
+      revision: 2,
       status: 'withdraw',
       withdrawalReason: 'Published in error.',
     });
     const { message, body } = build(statement, 'statement.withdrawn');
-    expect(partnerMessageSchema.safeParse(JSON.parse(body)).success).toBe(true);
-    expect(message.statement.status).toBe('withdraw');
-    expect(message.statement.withdrawalReason).toBe('Published in error.');
-    expect(message.social.x.text).toBe('');
-    expect(message.content.text).toContain('WITHDRAWN');
+    expect(partnerMessageSchema.parse(JSON.parse(body))).toEqual(message);
+    expect(message).toEqual({
+      type: 'statement.withdrawn',
+      version: 1,
+      dedupeKey: 'bscp-2024-02-scr#2#statement.withdrawn',
+      sentAt: BEFORE_LIFT.toISOString(),
+      statement: {
+        id: 'bscp-2024-02-scr',
+        revision: 2,
+        status: 'withdraw',
+        reference: 'BSCB 2018-19/01',
+        organisation: {
+          name: 'Birmingham Safeguarding Children Partnership',
+          shortName: 'BSCP',
+          website: 'https://www.lscpbirmingham.org.uk',
+        },
+        withdrawalReason: 'Published in error.',
+        withdrawnAt: BEFORE_LIFT.toISOString(),
+      },
+    });
+  });
+
+  it('leaks none of the withdrawn text to partners, whatever the statement says', () => {
+    const statement = sampleStatement({
+      status: 'withdraw',
+      withdrawalReason: 'Published in error.',
+      headline: 'Secret headline about the review',
+      subheading: 'Secret subheading',
+      summary: 'Secret summary of what was found',
+    });
+    const { body, attributes } = build(statement, 'statement.withdrawn');
+    for (const secret of ['Secret', 'asylum-seeking', 'Penny Thompson', 'Lawrence Vos']) {
+      expect(body).not.toContain(secret);
+    }
+    expect(attributes.type?.StringValue).toBe('statement.withdrawn');
+    expect(attributes.embargoed?.StringValue).toBe('false');
   });
 
   it('keeps attribute values SNS can carry even when the organisation name has control characters', () => {
@@ -270,12 +319,9 @@ describe('size: the largest valid statement still fits SNS', () => {
       const statement = sampleStatement(largestStatement(fill));
       expect(checkSocialOverrides(statement)).toEqual([]);
       const render = rendered(statement, EMBARGO);
-      const { message, body, attributes } = buildPartnerMessage(
-        statement,
-        render,
-        'statement.corrected',
-        BEFORE_LIFT,
-      );
+      const built = buildPartnerMessage(statement, render, 'statement.corrected', BEFORE_LIFT);
+      const { body, attributes } = built;
+      const message = statementMessage(built.message);
       expect(partnerMessageBytes(body, attributes)).toBeLessThan(MAX_PARTNER_MESSAGE_BYTES);
       expect(Buffer.byteLength(body)).toBeLessThan(200 * 1024);
       expect(partnerMessageSchema.safeParse(JSON.parse(body)).success).toBe(true);
@@ -293,12 +339,9 @@ describe('size: defence when text escapes badly', () => {
       (_, i) => `Paragraph ${i}. ${'Ŵ"文 '.repeat(200)}`,
     );
     const render = { ...rendered(statement, EMBARGO), plainText: paragraphs.join('\n\n') };
-    const { message, body, attributes } = buildPartnerMessage(
-      statement,
-      render,
-      'statement.published',
-      BEFORE_LIFT,
-    );
+    const built = buildPartnerMessage(statement, render, 'statement.published', BEFORE_LIFT);
+    const { body, attributes } = built;
+    const message = statementMessage(built.message);
     expect(partnerMessageBytes(body, attributes)).toBeLessThan(MAX_PARTNER_MESSAGE_BYTES);
     expect(partnerMessageSchema.safeParse(JSON.parse(body)).success).toBe(true);
     const kept = message.content.text.split('\n\n');
@@ -319,12 +362,9 @@ describe('size: defence when text escapes badly', () => {
       ...rendered(statement, null),
       plainText: `Intro\n\n${'\ud800 '.repeat(LIMITS.body)}`,
     };
-    const { message, body, attributes } = buildPartnerMessage(
-      statement,
-      render,
-      'statement.published',
-      BEFORE_LIFT,
-    );
+    const built = buildPartnerMessage(statement, render, 'statement.published', BEFORE_LIFT);
+    const { body, attributes } = built;
+    const message = statementMessage(built.message);
     expect(partnerMessageBytes(body, attributes)).toBeLessThan(MAX_PARTNER_MESSAGE_BYTES);
     expect(
       message.content.text.endsWith('The full statement: https://www.lscpbirmingham.org.uk]'),

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { simulateUpload } from '../../core/lifecycle';
 import { parseStatement } from '../../core/statement/parse';
 
 const root = join(import.meta.dirname, '..', '..', 'examples');
@@ -104,11 +105,17 @@ describe('examples/statements', () => {
   });
 
   it('01 is the founding sample: once its embargo has passed it warns and goes out at once', () => {
-    const result = parseStatement(read('statements', '01-bscp-serious-case-review.json'), {
-      now: new Date('2024-02-21T00:01:00Z'),
+    const now = new Date('2024-02-21T00:01:00Z');
+    const result = parseStatement(read('statements', '01-bscp-serious-case-review.json'), { now });
+    if (!result.ok) throw new Error('01 must be valid');
+    const { decision } = simulateUpload(null, result.statement, {
+      now,
+      defaultTimezone: 'Europe/London',
     });
-    expect(result.ok && result.embargo).toBeNull();
-    expect(result.warnings.map((w) => w.path)).toEqual(['embargo.until']);
+    if (decision.verdict !== 'accept') throw new Error('01 must be accepted');
+    expect(decision.plan.embargo).toBeNull();
+    expect(decision.plan.effects.map((e) => e.kind)).toContain('release');
+    expect(decision.warnings.map((w) => w.path)).toEqual(['embargo.until']);
   });
 
   it('01 keeps every section of the seed', () => {

@@ -1,12 +1,14 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createDispatchHandler, envelopeKeyFor } from '../../functions/dispatch/handler';
+import { createDispatchHandler } from '../../functions/dispatch/handler';
 import { sentSk, statementPk, suppressionPk } from '../../functions/shared/ledger/client';
 import { createLogger } from '../../functions/shared/logger';
 import { type PressJob, parseSendBatch, type SendBatch } from '../../functions/shared/messages';
 import type { QueueName, QueueSender } from '../../functions/shared/ports';
 import { createFakeDynamo, type FakeDynamo } from '../helpers/fake-dynamo';
 import { BUCKET, FakeBucket, RecordingPublisher, TABLE, TestClock } from '../helpers/herald-fakes';
+import { seedHead } from '../helpers/ledger';
 
 const ID = 'bscp-2024-02-scr';
 const PRESS_LIST = 'lists/press.csv';
@@ -45,8 +47,16 @@ function makeHandler() {
   });
 }
 
-function job(type: PressJob['type'], revision = 1): PressJob {
-  return { id: ID, revision, type, emailKey: emailKey(revision) };
+/** The press job the lifecycle gives each kind (topics: the press-list selection). */
+function job(type: PressJob['type'], revision = 1, topics: string[] = ['health']): PressJob {
+  return {
+    id: ID,
+    revision,
+    type,
+    emailKey: emailKey(revision),
+    topics: type === 'withdrawn' ? null : topics,
+    holders: type !== 'published',
+  };
 }
 
 function sqsEvent(...bodies: Array<PressJob | string>): SQSEvent {
@@ -61,11 +71,9 @@ function sqsEvent(...bodies: Array<PressJob | string>): SQSEvent {
   };
 }
 
-function writeStatement(revision: number, topics: string[]) {
-  bucket.write(
-    envelopeKeyFor(emailKey(revision)),
-    JSON.stringify({ type: 'statement.published', statement: { id: ID, revision, topics } }),
-  );
+/** `revision` is the revision in force. */
+function inForce(revision: number, status: 'publish' | 'withdraw' = 'publish') {
+  seedHead(ddb.table, { id: ID, revision, status });
 }
 
 function writeList(...rows: string[]) {
@@ -87,7 +95,7 @@ beforeEach(() => {
   bucket = new FakeBucket();
   queue = new RecordingQueue();
   ops = new RecordingPublisher();
-  writeStatement(1, ['health']);
+  inForce(1);
 });
 
 describe('dispatch', () => {
@@ -149,16 +157,16 @@ describe('dispatch', () => {
   });
 
   it('sends a correction to earlier recipients and to newly matching journalists', async () => {
-    writeStatement(2, ['education']);
+    inForce(2);
     writeList('old@example.org,Old,Post,health', 'new@example.org,New,Post,education');
     markSent(1, 'old@example.org');
-    await makeHandler()(sqsEvent(job('corrected', 2)));
+    await makeHandler()(sqsEvent(job('corrected', 2, ['education'])));
     expect(queue.emails().sort()).toEqual(['new@example.org', 'old@example.org']);
     expect(queue.batches()[0]).toMatchObject({ revision: 2, emailKey: emailKey(2) });
   });
 
   it('sends a correction to earlier recipients once, with press-list details where the list has them', async () => {
-    writeStatement(2, ['health']);
+    inForce(2);
     writeList('Old@example.org,Old,Post,health', 'new@example.org,New,Post,health');
     markSent(1, 'old@example.org');
     markSent(1, 'gone@example.org');
@@ -171,7 +179,7 @@ describe('dispatch', () => {
   });
 
   it('sends a withdrawal only to those who received the statement or may have (a send in flight)', async () => {
-    writeStatement(2, ['health']);
+    inForce(2, 'withdraw');
     writeList('got-it@example.org,Got It,Post,health', 'never@example.org,Never,Post,health');
     markSent(1, 'got-it@example.org');
     ddb.table.put({ pk: statementPk(ID), sk: sentSk(1, 'pending@example.org'), status: 'sending' });
@@ -194,7 +202,7 @@ describe('dispatch', () => {
   });
 
   it('still sends a withdrawal to earlier recipients when the press list is unreadable', async () => {
-    writeStatement(2, ['health']);
+    inForce(2, 'withdraw');
     bucket.write(PRESS_LIST, 'this is not a press list\n');
     markSent(1, 'got-it@example.org');
     const result = await makeHandler()(sqsEvent(job('withdrawn', 2)));
@@ -207,6 +215,44 @@ describe('dispatch', () => {
     const result = await makeHandler()(sqsEvent('{"nope": true}', job('published')));
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
     expect(queue.emails()).toEqual(['ann@example.org']);
+  });
+
+  it('reads earlier recipients with a strongly consistent query (a just-claimed send is not missed)', async () => {
+    inForce(2, 'withdraw');
+    writeList('got-it@example.org,Got It,Post,health');
+    markSent(1, 'got-it@example.org');
+    await makeHandler()(sqsEvent(job('withdrawn', 2)));
+    const holderQueries = ddb.mock
+      .commandCalls(QueryCommand)
+      .map((c) => c.args[0].input)
+      .filter((q) => q.ExpressionAttributeValues?.[':prefix'] === 'sent#');
+    expect(holderQueries.length).toBeGreaterThan(0);
+    expect(holderQueries.every((q) => q.ConsistentRead === true)).toBe(true);
+  });
+
+  it("sends a withdrawal's kill notice to a holder who unsubscribed, but never to a bounced address", async () => {
+    inForce(2, 'withdraw');
+    writeList('left@example.org,Left,Post,health', 'bounced@example.org,Bounced,Post,health');
+    markSent(1, 'left@example.org');
+    markSent(1, 'bounced@example.org');
+    ddb.table.put({ pk: suppressionPk('left@example.org'), sk: 'suppress', reason: 'unsubscribe' });
+    ddb.table.put({ pk: suppressionPk('bounced@example.org'), sk: 'suppress', reason: 'bounce' });
+    await makeHandler()(sqsEvent(job('withdrawn', 2)));
+    expect(queue.emails()).toEqual(['left@example.org']);
+  });
+
+  it("does nothing for a revision a newer one replaced: the newer revision's job covers everyone", async () => {
+    inForce(2);
+    writeList('ann@example.org,Ann,Post,health');
+    const result = await makeHandler()(sqsEvent(job('published', 1)));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(queue.sent).toEqual([]);
+  });
+
+  it('selects by the topics in the press job, every journalist for []', async () => {
+    writeList('h@example.org,H,Post,health', 'c@example.org,C,Post,crime');
+    await makeHandler()(sqsEvent(job('published', 1, [])));
+    expect(queue.emails()).toEqual(['h@example.org', 'c@example.org']);
   });
 
   it('enqueues again when the ops topic fails, so a report problem never loses the press', async () => {

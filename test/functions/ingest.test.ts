@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { EMAIL_MAX_BYTES, estimateEmailBytes } from '../../core/render/markdown';
 import type { StatementInput } from '../../core/statement/schema';
 import type { PartnerEnvelope } from '../../core/types';
+import { scheduleName } from '../../functions/ingest/effects';
 import { createIngestHandler, type IngestDeps } from '../../functions/ingest/handler';
-import { scheduleName } from '../../functions/ingest/revision';
 import { EffectInProgressError } from '../../functions/shared/errors';
 import { createLogger } from '../../functions/shared/logger';
 import type { PressJob, WebsiteRelease } from '../../functions/shared/messages';
@@ -96,7 +96,14 @@ describe('ingest: publishing', () => {
       errors: [],
     });
     expect(publisher.messages<PressJob>('press')).toEqual([
-      { id: ID, revision: 1, type: 'published', emailKey: `rendered/${ID}/1/email.json` },
+      {
+        id: ID,
+        revision: 1,
+        type: 'published',
+        emailKey: `rendered/${ID}/1/email.json`,
+        topics: ['safeguarding', 'case-reviews'],
+        holders: false,
+      },
     ]);
     const [partnerAttributes] = publisher.on('partners').map((p) => p.attributes);
     expect(partnerTypes(publisher)).toEqual(['statement.published']);
@@ -182,7 +189,7 @@ describe('ingest: publishing', () => {
     const ops = publisher.on('ops');
     expect(ops).toHaveLength(1);
     expect(ops[0]?.subject).toBe(`Herald: published ${ID} r1`);
-    expect(ops[0]?.body).toContain('release scheduled');
+    expect(ops[0]?.body).toContain('Release scheduled for the lift');
   });
 
   it('honours channels: no press job and no website message when they are off', async () => {
@@ -568,7 +575,7 @@ describe('ingest: failures and retries', () => {
     const [later] = await ingest(s3Event(record));
 
     // Assess: partners got it twice (the documented window), everything else once.
-    expect(retry?.outcome).toBe('duplicate');
+    expect(retry?.outcome).toBe('published');
     expect(later?.outcome).toBe('duplicate');
     expect(topicsOf(publisher)).toEqual(['press', 'partners', 'partners', 'ops']);
     const keys = publisher.messages<PartnerEnvelope>('partners').map((m) => m.dedupeKey);
@@ -586,8 +593,8 @@ describe('ingest: failures and retries', () => {
     await expect(ingest(s3Event(record))).rejects.toMatchObject({ name: 'ThrottlingException' });
     const [retry] = await ingest(s3Event(record));
 
-    // Assess
-    expect(retry?.outcome).toBe('duplicate');
+    // Assess: the retry finished the publication
+    expect(retry?.outcome).toBe('published');
     expect(topicsOf(publisher)).toEqual(['press', 'partners', 'ops']);
   });
 });

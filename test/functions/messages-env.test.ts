@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { STATEMENT_ID } from '../../core/statement/schema';
-import { scheduleName } from '../../functions/ingest/revision';
+import { scheduleName } from '../../functions/ingest/effects';
 import { EnvironmentError, readEnv } from '../../functions/shared/env';
 import { MessageFormatError } from '../../functions/shared/errors';
 import { revisionSk, sentSk, suppressionPk } from '../../functions/shared/ledger/client';
 import {
   opsSubject,
   parsePressJob,
+  parseReleaseEvent,
   parseReleaseRequest,
   parseSendBatch,
-  parseWebsiteRelease,
+  parseWebsiteMessage,
 } from '../../functions/shared/messages';
 
 describe('messages', () => {
@@ -21,6 +22,8 @@ describe('messages', () => {
       revision: 2,
       type: 'corrected',
       emailKey: 'rendered/abc-1/2/email.json',
+      topics: ['health'],
+      holders: true,
     });
 
     // Act
@@ -32,6 +35,8 @@ describe('messages', () => {
       revision: 2,
       type: 'corrected',
       emailKey: 'rendered/abc-1/2/email.json',
+      topics: ['health'],
+      holders: true,
     });
   });
 
@@ -39,9 +44,16 @@ describe('messages', () => {
     expect(parseReleaseRequest({ id: 'abc-1', revision: 1 })).toEqual({ id: 'abc-1', revision: 1 });
   });
 
+  it('tells a release at the lift from the sweep the EventBridge rule sends', () => {
+    expect(parseReleaseEvent({ id: 'abc-1', revision: 1 })).toEqual({ id: 'abc-1', revision: 1 });
+    expect(parseReleaseEvent({ type: 'sweep' })).toEqual({ type: 'sweep' });
+    expect(() => parseReleaseEvent({ type: 'sweep', id: 'abc-1' })).toThrow(MessageFormatError);
+  });
+
   it('names every problem in a bad message', () => {
     // Act
-    const parse = () => parseSendBatch({ id: 'ABC', revision: 0, emailKey: 'k', recipients: [] });
+    const parse = () =>
+      parseSendBatch({ id: 'ABC', revision: 0, type: 'published', emailKey: 'k', recipients: [] });
 
     // Assess
     expect(parse).toThrow(MessageFormatError);
@@ -68,7 +80,14 @@ describe('messages', () => {
       'a_b',
     ];
     for (const id of ids) {
-      const job = { id, revision: 1, type: 'published', emailKey: `rendered/${id}/1/email.json` };
+      const job = {
+        id,
+        revision: 1,
+        type: 'published',
+        emailKey: `rendered/${id}/1/email.json`,
+        topics: [],
+        holders: false,
+      };
       const accepted = (() => {
         try {
           parsePressJob(job);
@@ -87,6 +106,7 @@ describe('messages', () => {
       parseSendBatch({
         id: 'abc-1',
         revision: 1.5,
+        type: 'published',
         emailKey: '',
         recipients: [{ email: 'a@b.org', extra: 1 }],
       });
@@ -105,7 +125,7 @@ describe('messages', () => {
   });
 
   it('rejects a body that is not JSON', () => {
-    expect(() => parseWebsiteRelease('{')).toThrow(MessageFormatError);
+    expect(() => parseWebsiteMessage('{')).toThrow(MessageFormatError);
   });
 
   it('keeps recipients without optional fields free of undefined keys', () => {
@@ -113,6 +133,7 @@ describe('messages', () => {
     const batch = parseSendBatch({
       id: 'abc-1',
       revision: 1,
+      type: 'published',
       emailKey: 'k',
       recipients: [{ email: 'a@b.org' }],
     });

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { StatementInput } from '../../core/statement/schema';
 import type { PartnerEnvelope } from '../../core/types';
 import { createIngestHandler, type IngestDeps } from '../../functions/ingest/handler';
-import { createReleaseHandler } from '../../functions/release/handler';
+import {
+  createReleaseHandler,
+  type ReleaseOutcome,
+  type SweepOutcome,
+} from '../../functions/release/handler';
 import { EmbargoNotLiftedError } from '../../functions/shared/errors';
-import { statementPk } from '../../functions/shared/ledger/client';
 import { createLogger } from '../../functions/shared/logger';
 import type { WebsiteRelease } from '../../functions/shared/messages';
 import { sampleInput } from '../fixtures/statements';
@@ -19,6 +22,7 @@ import {
   TABLE,
   TestClock,
 } from '../helpers/herald-fakes';
+import { seedHead } from '../helpers/ledger';
 
 const ID = 'bscp-2024-02-scr';
 const LIFT = '2024-02-21T00:01:00.000Z';
@@ -58,6 +62,7 @@ async function embargoed(...inputs: StatementInput[]) {
   }
   publisher.published.length = 0;
   clock.set(LIFT);
+  const handler = createReleaseHandler(deps);
   return {
     bucket,
     dynamo,
@@ -65,8 +70,18 @@ async function embargoed(...inputs: StatementInput[]) {
     scheduler,
     clock,
     sleeps,
-    release: createReleaseHandler(deps),
+    release: async (request: { id: string; revision: number }) => asRelease(await handler(request)),
+    sweep: async () => {
+      const outcome = await handler({ type: 'sweep' });
+      if (!('type' in outcome)) throw new Error('expected a sweep outcome');
+      return outcome;
+    },
   };
+}
+
+function asRelease(outcome: ReleaseOutcome | SweepOutcome): ReleaseOutcome {
+  if ('type' in outcome) throw new Error('expected a release outcome');
+  return outcome;
 }
 
 describe('release', () => {
@@ -202,7 +217,7 @@ describe('release', () => {
     // Prepare: the schedule fires 10 s early; the withdrawal is recorded during the wait.
     const { publisher, clock, dynamo, bucket } = await embargoed(sampleInput());
     clock.set('2024-02-21T00:00:50.000Z');
-    const release = createReleaseHandler({
+    const handler = createReleaseHandler({
       s3: bucket.client,
       ddb: dynamo.client,
       publisher,
@@ -210,14 +225,13 @@ describe('release', () => {
       clock: clock.now,
       settings: { bucket: BUCKET, tableName: TABLE, effectLeaseMs: 60_000 },
       sleep: async (ms) => {
-        const head = dynamo.table.get(statementPk(ID), 'head');
-        if (head) dynamo.table.put({ ...head, latestRevision: 2, status: 'withdraw' });
+        seedHead(dynamo.table, { id: ID, revision: 2, status: 'withdraw' });
         clock.advance(ms);
       },
     });
 
     // Act
-    const outcome = await release({ id: ID, revision: 1 });
+    const outcome = asRelease(await handler({ id: ID, revision: 1 }));
 
     // Assess
     expect(outcome).toMatchObject({ outcome: 'skipped', reason: 'withdrawn' });

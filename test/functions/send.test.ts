@@ -17,6 +17,7 @@ import type { SendBatch } from '../../functions/shared/messages';
 import { staticSecret } from '../../functions/shared/secrets';
 import { createFakeDynamo, type FakeDynamo } from '../helpers/fake-dynamo';
 import { BUCKET, FakeBucket, TABLE, TestClock } from '../helpers/herald-fakes';
+import { seedHead } from '../helpers/ledger';
 
 const SECRET = 'unsubscribe-secret';
 const ID = 'bscp-2024-02-scr';
@@ -62,6 +63,7 @@ function sqsEvent(...batches: SendBatch[]): SQSEvent {
 const batchOf = (...recipients: Recipient[]): SendBatch => ({
   id: ID,
   revision: 1,
+  type: 'published',
   emailKey: EMAIL_KEY,
   recipients,
 });
@@ -120,6 +122,7 @@ beforeEach(() => {
   bucket = new FakeBucket();
   bucket.write(EMAIL_KEY, JSON.stringify(rendered), 'application/json');
   clock = new TestClock(new Date('2024-02-20T10:00:00Z'));
+  seedHead(ddb.table, { id: ID, revision: 1 });
   slept = [];
   ses.reset();
   let n = 0;
@@ -279,14 +282,8 @@ describe('send', () => {
   });
 
   it('sends nothing more of a revision that a withdrawal or correction replaced after dispatch', async () => {
-    // Prepare: revision 2 (a withdrawal) is in the head; its dispatch only reaches those already sent r1.
-    ddb.table.put({
-      pk: statementPk(ID),
-      sk: 'head',
-      id: ID,
-      latestRevision: 2,
-      status: 'withdraw',
-    });
+    // Prepare: revision 2 (a withdrawal) is in force; its dispatch only reaches those already sent r1.
+    seedHead(ddb.table, { id: ID, revision: 2, status: 'withdraw' });
 
     // Act
     const result = await makeHandler()(sqsEvent(batchOf(ann, bob)));
@@ -299,15 +296,82 @@ describe('send', () => {
   });
 
   it('still sends the current revision when the head is at the same revision', async () => {
-    ddb.table.put({
-      pk: statementPk(ID),
-      sk: 'head',
-      id: ID,
-      latestRevision: 1,
-      status: 'publish',
+    const result = await makeHandler()(sqsEvent(batchOf(ann)));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 1);
+  });
+
+  it('retries an ambiguous SES answer and counts it on the send as a possible duplicate', async () => {
+    let calls = 0;
+    ses.on(SendRawEmailCommand).callsFake(async () => {
+      calls += 1;
+      if (calls === 1) {
+        throw Object.assign(new Error('We encountered an internal error.'), {
+          name: 'InternalFailure',
+          $metadata: { httpStatusCode: 500 },
+        });
+      }
+      return { MessageId: 'ses-ok' };
     });
     const result = await makeHandler()(sqsEvent(batchOf(ann)));
     expect(result.batchItemFailures).toEqual([]);
+    expect(calls).toBe(2);
+    expect(sendItem(ann.email)).toMatchObject({ status: 'sent', ambiguous: 1 });
+  });
+
+  it('keeps the claim (expired, counted) when SES keeps answering ambiguously, so the redelivery sends', async () => {
+    ses.on(SendRawEmailCommand).rejects(
+      Object.assign(new Error('Service unavailable'), {
+        name: 'ServiceUnavailable',
+        $metadata: { httpStatusCode: 503 },
+      }),
+    );
+    const handler = makeHandler({ maxAttempts: 2 });
+    const first = await handler(sqsEvent(batchOf(ann)));
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
+    expect(sendItem(ann.email)).toMatchObject({ status: 'sending', ambiguous: 2, leaseUntil: 0 });
+
+    ses.on(SendRawEmailCommand).resolves({ MessageId: 'ses-later' });
+    const second = await handler(sqsEvent(batchOf(ann)));
+    expect(second.batchItemFailures).toEqual([]);
+    expect(sendItem(ann.email)).toMatchObject({ status: 'sent', attempts: 2, ambiguous: 2 });
+  });
+
+  it('holds a correction back for a journalist whose earlier revision is still being sent', async () => {
+    seedHead(ddb.table, { id: ID, revision: 2 });
+    bucket.write(`rendered/${ID}/2/email.json`, JSON.stringify({ ...rendered, revision: 2 }));
+    ddb.table.put({
+      pk: statementPk(ID),
+      sk: sentSk(1, ann.email),
+      status: 'sending',
+      email: ann.email.toLowerCase(),
+      revision: 1,
+      leaseUntil: clock.now().getTime() + 60_000,
+    });
+    const correction: SendBatch = {
+      ...batchOf(ann, bob),
+      revision: 2,
+      type: 'corrected',
+      emailKey: `rendered/${ID}/2/email.json`,
+    };
+    const result = await makeHandler()(sqsEvent(correction));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
+    const to = await Promise.all(rawMessages().map(async (raw) => (await simpleParser(raw)).to));
+    expect(JSON.stringify(to)).toContain('bob@example.org');
+    expect(JSON.stringify(to)).not.toContain('Ann@Example.org');
+  });
+
+  it('sends a kill notice to a holder who unsubscribed after receiving the statement', async () => {
+    seedHead(ddb.table, { id: ID, revision: 2, status: 'withdraw' });
+    bucket.write(`rendered/${ID}/2/email.json`, JSON.stringify({ ...rendered, revision: 2 }));
+    ddb.table.put({ pk: suppressionPk(bob.email), sk: 'suppress', reason: 'unsubscribe' });
+    const kill: SendBatch = {
+      ...batchOf(bob),
+      revision: 2,
+      type: 'withdrawn',
+      emailKey: `rendered/${ID}/2/email.json`,
+    };
+    await makeHandler()(sqsEvent(kill));
     expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 1);
   });
 
@@ -328,12 +392,16 @@ describe('classifySesError', () => {
       ...(status ? { $metadata: { httpStatusCode: status } } : {}),
     });
 
-  it('retries throttling, server errors and lost connections; stops on rejections and configuration errors', () => {
+  it('tells answers that prove SES did not take the message from ones where it may have', () => {
     expect(classifySesError(err('Throttling', 400, 'Maximum sending rate exceeded.'))).toBe(
-      'retryable',
+      'not-sent',
     );
-    expect(classifySesError(err('ServiceUnavailable', 503))).toBe('retryable');
-    expect(classifySesError(err('TimeoutError'))).toBe('retryable');
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    expect(classifySesError(refused)).toBe('not-sent');
+    expect(classifySesError(err('ServiceUnavailable', 503))).toBe('ambiguous');
+    expect(classifySesError(err('InternalFailure', 500))).toBe('ambiguous');
+    expect(classifySesError(err('TimeoutError'))).toBe('ambiguous');
+    expect(classifySesError('socket hang up')).toBe('ambiguous');
     expect(classifySesError(err('MessageRejected', 400))).toBe('rejected');
     expect(classifySesError(err('MailFromDomainNotVerifiedException', 400))).toBe('fatal');
   });

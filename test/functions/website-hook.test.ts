@@ -1,13 +1,15 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../core/security/webhook-signature';
-import { effectSk, statementPk } from '../../functions/shared/ledger/client';
+import { statementPk } from '../../functions/shared/ledger/client';
+import { SITE_SK } from '../../functions/shared/ledger/statements';
 import { createLogger } from '../../functions/shared/logger';
-import type { WebsiteRelease } from '../../functions/shared/messages';
+import type { WebsiteMessage, WebsiteRelease } from '../../functions/shared/messages';
 import { staticSecret } from '../../functions/shared/secrets';
 import { createWebsiteHookHandler } from '../../functions/website-hook/handler';
 import { createFakeDynamo, type FakeDynamo } from '../helpers/fake-dynamo';
 import { TABLE, TestClock } from '../helpers/herald-fakes';
+import { seedHead } from '../helpers/ledger';
 
 const SECRET = 'webhook-secret';
 const HOOK = 'https://www.example.org/hooks/build';
@@ -58,7 +60,7 @@ function makeHandler(hookUrl: string | null = HOOK) {
   });
 }
 
-const sqsEvent = (...releases: WebsiteRelease[]): SQSEvent => ({
+const sqsEvent = (...releases: WebsiteMessage[]): SQSEvent => ({
   Records: releases.map(
     (r, i) => ({ messageId: `msg-${i}`, body: JSON.stringify(r) }) as SQSRecord,
   ),
@@ -69,7 +71,10 @@ beforeEach(() => {
   clock = new TestClock(new Date('2024-02-21T00:01:05Z'));
   requests = [];
   responses = [];
+  seedHead(ddb.table, { id: release.id, revision: 1, releasedRevision: 1 });
 });
+
+const site = () => ddb.table.get(statementPk(release.id), SITE_SK);
 
 describe('website hook', () => {
   it('POSTs the release JSON with a signature that verifies over the exact body bytes', async () => {
@@ -81,7 +86,7 @@ describe('website hook', () => {
     expect(request.url).toBe(HOOK);
     expect(request.method).toBe('POST');
     expect(request.headers.get('content-type')).toBe('application/json');
-    expect(request.headers.get('x-herald-delivery')).toBe('bscp-2024-02-scr#1');
+    expect(request.headers.get('x-herald-delivery')).toBe('bscp-2024-02-scr#1#statement.released');
     const timestamp = request.headers.get('x-herald-timestamp');
     expect(timestamp).toBe(String(Math.floor(clock.now().getTime() / 1000)));
     expect(
@@ -104,9 +109,7 @@ describe('website hook', () => {
     const second = await handler(sqsEvent(release));
     expect(second.batchItemFailures).toEqual([]);
     expect(requests).toHaveLength(2);
-    expect(ddb.table.get(statementPk(release.id), effectSk(1, 'website-hook'))).toMatchObject({
-      status: 'done',
-    });
+    expect(site()).toMatchObject({ lastPostedRevision: 1, lastPostedType: 'statement.released' });
   });
 
   it('fails the record on a network error or timeout', async () => {
@@ -123,18 +126,28 @@ describe('website hook', () => {
     expect(requests).toHaveLength(1);
   });
 
-  it('POSTs each revision separately', async () => {
-    await makeHandler()(
-      sqsEvent(release, {
-        ...release,
-        revision: 2,
-        publishedPrefix: 'published/bscp-2024-02-scr/2/',
-      }),
-    );
+  it('never takes the site back a revision: a late release of r1 after r2 is dropped', async () => {
+    seedHead(ddb.table, { id: release.id, revision: 2, releasedRevision: 2 });
+    const second: WebsiteRelease = {
+      ...release,
+      revision: 2,
+      publishedPrefix: 'published/bscp-2024-02-scr/2/',
+    };
+    const handler = makeHandler();
+    await handler(sqsEvent(second));
+    const late = await handler(sqsEvent(release));
+    expect(late.batchItemFailures).toEqual([]);
     expect(requests.map((r) => r.headers.get('x-herald-delivery'))).toEqual([
-      'bscp-2024-02-scr#1',
-      'bscp-2024-02-scr#2',
+      'bscp-2024-02-scr#2#statement.released',
     ]);
+    expect(site()).toMatchObject({ lastPostedRevision: 2 });
+  });
+
+  it('drops a redriven old release even when the site was told nothing newer yet', async () => {
+    // r2 is in force (a correction released); its own hook has not run yet.
+    seedHead(ddb.table, { id: release.id, revision: 2, releasedRevision: 2 });
+    await makeHandler()(sqsEvent(release));
+    expect(requests).toEqual([]);
   });
 
   it('does not POST a queued release once the statement has been withdrawn', async () => {
@@ -142,13 +155,7 @@ describe('website hook', () => {
     responses = [503];
     const handler = makeHandler();
     const first = await handler(sqsEvent(release));
-    ddb.table.put({
-      pk: statementPk(release.id),
-      sk: 'head',
-      id: release.id,
-      latestRevision: 2,
-      status: 'withdraw',
-    });
+    seedHead(ddb.table, { id: release.id, revision: 2, status: 'withdraw', releasedRevision: 1 });
 
     // Act
     const retry = await handler(sqsEvent(release));
@@ -157,10 +164,30 @@ describe('website hook', () => {
     expect(first.batchItemFailures).toHaveLength(1);
     expect(retry.batchItemFailures).toEqual([]);
     expect(requests).toHaveLength(1);
-    expect(ddb.table.get(statementPk(release.id), effectSk(1, 'website-hook'))).toMatchObject({
-      status: 'done',
-      detail: { skipped: 'withdrawn' },
-    });
+    expect(site()?.lastPostedRevision).toBeUndefined();
+  });
+
+  it('tells the website to take a withdrawn statement down, signed like a release', async () => {
+    seedHead(ddb.table, { id: release.id, revision: 2, status: 'withdraw', releasedRevision: 1 });
+    const withdrawal: WebsiteMessage = {
+      type: 'statement.withdrawn',
+      id: release.id,
+      revision: 2,
+      reference: 'BSCB 2018-19/01',
+      withdrawalReason: 'Issued in error.',
+      withdrawnAt: '2024-02-21T09:00:00.000Z',
+    };
+    const handler = makeHandler();
+    await handler(sqsEvent(release, withdrawal));
+    await handler(sqsEvent(release));
+    expect(requests.map((r) => r.headers.get('x-herald-delivery'))).toEqual([
+      'bscp-2024-02-scr#2#statement.withdrawn',
+    ]);
+    const [request] = requests;
+    expect(JSON.parse(Buffer.from(request?.body ?? new Uint8Array()).toString('utf8'))).toEqual(
+      withdrawal,
+    );
+    expect(site()).toMatchObject({ lastPostedRevision: 2, lastPostedType: 'statement.withdrawn' });
   });
 
   it('acknowledges releases without calling anything when no hook is configured', async () => {

@@ -11,7 +11,9 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { EffectInProgressError } from '../errors';
+import * as z from 'zod/mini';
+import { EffectInProgressError, LedgerItemError } from '../errors';
+import '../zod-mini';
 import type { Logger } from '../logger';
 import { isConditionalCheckFailed, type Ledger, type LedgerKey } from './client';
 
@@ -30,12 +32,41 @@ export interface EffectItem extends LedgerKey {
   detail?: Record<string, string | number | boolean>;
 }
 
+const effectItemSchema = z.object({
+  pk: z.string(),
+  sk: z.string(),
+  effect: z.string(),
+  revision: z.optional(z.number()),
+  status: z.enum(['pending', 'done']),
+  token: z.string(),
+  claimedAt: z.string(),
+  leaseUntil: z.string(),
+  doneAt: z.optional(z.string()),
+  detail: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+});
+
+/** Parses a marker item as this module writes it. */
+export function parseEffectItem(item: Record<string, unknown>): EffectItem {
+  const result = effectItemSchema.safeParse(item);
+  if (!result.success) throw LedgerItemError.from('side-effect marker', item, result.error.issues);
+  const { revision, doneAt, detail, ...rest } = result.data;
+  return {
+    ...rest,
+    ...(revision === undefined ? {} : { revision }),
+    ...(doneAt === undefined ? {} : { doneAt }),
+    ...(detail === undefined ? {} : { detail }),
+  };
+}
+
 export interface EffectRunner {
   ledger: Ledger;
   clock: () => Date;
   /** When this invocation's claims lapse: the Lambda deadline, so a live invocation is never overtaken. */
   leaseUntil: () => Date;
   logger: Logger;
+  /** This invocation's identity as a lock holder. */
+  owner: string;
+  sleep: (ms: number) => Promise<void>;
 }
 
 export interface EffectSpec extends LedgerKey {
@@ -170,7 +201,7 @@ export async function getEffect(ledger: Ledger, key: LedgerKey): Promise<EffectI
       ConsistentRead: true,
     }),
   );
-  return result.Item as EffectItem | undefined;
+  return result.Item ? parseEffectItem(result.Item) : undefined;
 }
 
 /** Every marker under `pk` whose sort key starts with `prefix` (e.g. `fx#`). */
@@ -191,7 +222,7 @@ export async function queryEffects(
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    items.push(...((page.Items ?? []) as EffectItem[]));
+    items.push(...(page.Items ?? []).map(parseEffectItem));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;

@@ -3,26 +3,39 @@
  * `sending` with a lease before the SES call, `sent` with the SES message id
  * after it, or `rejected` when SES refused the address for good.
  *
- * ## The at-least-once window (why an expired lease means "send again")
+ * ## The at-least-once windows (why "maybe sent" means "send again")
  *
- * If the function dies after SES accepted a message but before `markSent`
- * (timeout, crash, a failed DynamoDB write), the record stays `sending`. We
- * cannot ask SES whether it sent it, so once the lease has run out the next
- * attempt takes the claim over and sends again: that journalist may get a
- * second copy. The alternative (treat a stale `sending` as sent) would silently
- * lose the email whenever the crash came *before* SES accepted it, which is
- * the more likely case (SES calls fail far more often than a DynamoDB update
- * right after a success). A duplicate embargoed email is an annoyance; a
- * journalist who never hears about a statement is a failure of the product.
+ * SES's SendRawEmail has no idempotency key, so two situations leave Herald not
+ * knowing whether a journalist got the email:
+ *
+ * 1. A crash after SES accepted a message but before `markSent` (timeout, a
+ *    failed DynamoDB write): the record stays `sending`; once its lease has run
+ *    out the next attempt takes the claim over (`attempts` > 1) and sends again.
+ * 2. An ambiguous answer from SES: a 5xx, a timeout or a dropped connection after
+ *    the request went out. The message may have been accepted. The claim is kept
+ *    and marked (`ambiguous` counts these answers) and the send is retried.
+ *
+ * Both can give that journalist a second copy; both are counted (a send with
+ * `attempts` > 1 or `ambiguous` > 0 is a possible duplicate, shown by
+ * `herald status`). The alternative (treat "maybe sent" as sent) would silently
+ * lose the email whenever SES had not taken it, which is the more likely case.
+ * A duplicate embargoed email is an annoyance; a journalist who never hears
+ * about a statement is a failure of the product. An answer that proves SES did
+ * not take the message (Throttling, any other 4xx) gives the claim back: no
+ * duplicate is possible from those.
  */
 import {
+  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
 import { HeraldError } from '../../../core/errors';
+import { LedgerItemError } from '../errors';
+import '../zod-mini';
 import { isConditionalCheckFailed, type Ledger, sentSk, statementPk } from './client';
 
 export type SendStatus = 'sending' | 'sent' | 'rejected';
@@ -44,9 +57,29 @@ export class SendLedgerError extends HeraldError {
   override name = 'SendLedgerError';
 }
 
-interface SendItem {
-  status?: SendStatus;
-  leaseUntil?: number;
+const sendItemSchema = z.object({
+  pk: z.string(),
+  sk: z.string(),
+  status: z.enum(['sending', 'sent', 'rejected']),
+  email: z.exactOptional(z.string()),
+  revision: z.exactOptional(z.number()),
+  leaseUntil: z.exactOptional(z.number()),
+  claimedAt: z.exactOptional(z.string()),
+  attempts: z.exactOptional(z.number()),
+  ambiguous: z.exactOptional(z.number()),
+  sentAt: z.exactOptional(z.string()),
+  sesMessageId: z.exactOptional(z.string()),
+  rejectedAt: z.exactOptional(z.string()),
+  reason: z.exactOptional(z.string()),
+});
+
+/** A per-recipient send record as this module writes it. */
+export type SendItem = z.infer<typeof sendItemSchema>;
+
+export function parseSendItem(item: Record<string, unknown>): SendItem {
+  const result = sendItemSchema.safeParse(item);
+  if (!result.success) throw LedgerItemError.from('send', item, result.error.issues);
+  return result.data;
 }
 
 function key(ref: SendRef) {
@@ -89,8 +122,8 @@ export async function claimSend(
     const existing = await ledger.ddb.send(
       new GetCommand({ TableName: ledger.tableName, Key: key(ref), ConsistentRead: true }),
     );
-    const item = existing.Item as SendItem | undefined;
-    if (item === undefined) continue;
+    if (existing.Item === undefined) continue;
+    const item = parseSendItem(existing.Item);
     if (item.status === 'sent') return 'already-sent';
     if (item.status === 'rejected') return 'rejected';
     const old = item.leaseUntil ?? 0;
@@ -197,12 +230,88 @@ export async function releaseSendClaim(ledger: Ledger, ref: SendRef): Promise<vo
   }
 }
 
+/** SES answered ambiguously (it may have accepted the message): count it on the claim. */
+export async function markAmbiguous(ledger: Ledger, ref: SendRef): Promise<void> {
+  await updateWhileSending(ledger, ref, 'ADD ambiguous :one', { ':one': 1 });
+}
+
+/**
+ * Gives up this attempt after an ambiguous answer: the claim stays (with its count) but
+ * lapses now, so SQS's redelivery takes it over at once and sends again.
+ */
+export async function expireSendClaim(ledger: Ledger, ref: SendRef): Promise<void> {
+  await updateWhileSending(ledger, ref, 'SET leaseUntil = :zero', { ':zero': 0 });
+}
+
+async function updateWhileSending(
+  ledger: Ledger,
+  ref: SendRef,
+  expression: string,
+  values: Record<string, unknown>,
+): Promise<void> {
+  try {
+    await ledger.ddb.send(
+      new UpdateCommand({
+        TableName: ledger.tableName,
+        Key: key(ref),
+        UpdateExpression: expression,
+        ConditionExpression: '#status = :sending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...values, ':sending': 'sending' },
+      }),
+    );
+  } catch (err) {
+    // Already `sent` (a concurrent copy) or `rejected`: that outcome stands.
+    if (!isConditionalCheckFailed(err)) throw err;
+  }
+}
+
+/**
+ * Of `emails`, those with a send of an earlier revision (before `revision`) still in
+ * flight: a correction or kill notice must not overtake the email it corrects.
+ */
+export async function inFlightEarlier(
+  ledger: Ledger,
+  ref: { id: string; revision: number; emails: readonly string[]; now: Date },
+): Promise<Set<string>> {
+  const busy = new Set<string>();
+  const keys: Array<{ pk: string; sk: string }> = [];
+  for (const email of new Set(ref.emails.map((e) => e.toLowerCase()))) {
+    for (let revision = 1; revision < ref.revision; revision++) {
+      keys.push(key({ id: ref.id, revision, email }));
+    }
+  }
+  for (let i = 0; i < keys.length; i += 100) {
+    let batch: Record<string, unknown>[] = keys.slice(i, i + 100);
+    for (let attempt = 0; batch.length > 0; attempt++) {
+      if (attempt >= 6) {
+        throw new SendLedgerError(`DynamoDB left ${batch.length} send lookups unprocessed.`);
+      }
+      const out = await ledger.ddb.send(
+        new BatchGetCommand({
+          RequestItems: { [ledger.tableName]: { Keys: batch, ConsistentRead: true } },
+        }),
+      );
+      for (const raw of out.Responses?.[ledger.tableName] ?? []) {
+        const item = parseSendItem(raw);
+        if (item.status === 'sending' && (item.leaseUntil ?? 0) > ref.now.getTime()) {
+          const email = emailOf(item);
+          if (email) busy.add(email);
+        }
+      }
+      batch = out.UnprocessedKeys?.[ledger.tableName]?.Keys ?? [];
+    }
+  }
+  return busy;
+}
+
 /**
  * Everyone who received, or may have received, any revision of the statement
  * (distinct, lower-case): the audience of a correction or withdrawal. A claim
  * still `sending` counts: SES may already have accepted that message (a send in
  * flight, or a crash before `sent` was written), and a kill notice to someone
- * who did not get the original is harmless while a missing one is not.
+ * who did not get the original is harmless while a missing one is not. Read with
+ * strong consistency: a journalist claimed just before the head moved is included.
  */
 export async function recipientsOf(ledger: Ledger, id: string): Promise<string[]> {
   const emails = new Set<string>();
@@ -214,6 +323,7 @@ export async function recipientsOf(ledger: Ledger, id: string): Promise<string[]
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
         FilterExpression: '#status = :sent OR #status = :sending',
         ProjectionExpression: 'sk, email',
+        ConsistentRead: true,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':pk': statementPk(id),
@@ -234,7 +344,7 @@ export async function recipientsOf(ledger: Ledger, id: string): Promise<string[]
 }
 
 /** The `email` attribute, or the sk after `sent#<rev>#` (addresses may contain `#`). */
-function emailOf(item: Record<string, unknown>): string | null {
+function emailOf(item: { email?: unknown; sk?: unknown }): string | null {
   if (typeof item.email === 'string' && item.email !== '') return item.email.toLowerCase();
   if (typeof item.sk !== 'string') return null;
   const second = item.sk.indexOf('#', 'sent#'.length);

@@ -5,32 +5,19 @@
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { HEAD_SK, type Ledger, statementPk } from './client';
-import type { EffectItem } from './effects';
-import type { SendStatus } from './sends';
-import type { RevisionItem, StatementHead } from './statements';
-
-/** A per-recipient send record as sends.ts writes it. */
-export interface SendItem {
-  pk: string;
-  sk: string;
-  email?: string;
-  revision?: number;
-  status: SendStatus;
-  leaseUntil?: number;
-  claimedAt?: string;
-  sentAt?: string;
-  sesMessageId?: string;
-  rejectedAt?: string;
-  reason?: string;
-}
-
-/** A revision item once ingest has finished it (markRevisionComplete adds completedAt). */
-export type RevisionRecord = RevisionItem & { completedAt?: string };
+import { type EffectItem, parseEffectItem } from './effects';
+import { parseSendItem, type SendItem } from './sends';
+import {
+  parseHeadItem,
+  parseRevisionItem,
+  type RevisionItem,
+  type StatementHead,
+} from './statements';
 
 export interface StatementLedgerItems {
   id: string;
   head: StatementHead | null;
-  revisions: RevisionRecord[];
+  revisions: RevisionItem[];
   effects: EffectItem[];
   sends: SendItem[];
   /** Items under the statement's key with a sort key this version does not know. */
@@ -74,9 +61,9 @@ export async function readStatementItems(
 
 function sortItem(into: StatementLedgerItems, item: Record<string, unknown>): void {
   const sk = typeof item.sk === 'string' ? item.sk : '';
-  if (sk === HEAD_SK) into.head = item as unknown as StatementHead;
-  else if (sk.startsWith('rev#')) into.revisions.push(item as unknown as RevisionRecord);
-  else if (sk.startsWith('fx#')) into.effects.push(item as unknown as EffectItem);
-  else if (sk.startsWith('sent#')) into.sends.push(item as unknown as SendItem);
+  if (sk === HEAD_SK) into.head = parseHeadItem(item);
+  else if (sk.startsWith('rev#')) into.revisions.push(parseRevisionItem(item));
+  else if (sk.startsWith('fx#')) into.effects.push(parseEffectItem(item));
+  else if (sk.startsWith('sent#')) into.sends.push(parseSendItem(item));
   else into.other.push(item);
 }

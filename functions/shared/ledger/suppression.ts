@@ -71,7 +71,14 @@ export async function isSuppressed(ledger: Ledger, email: string): Promise<boole
 export async function suppressedAmong(
   ledger: Ledger,
   emails: readonly string[],
-  options: { sleep?: (ms: number) => Promise<void> } = {},
+  options: {
+    sleep?: (ms: number) => Promise<void>;
+    /**
+     * Suppressions that do not apply. A kill notice ignores `unsubscribe`: a journalist
+     * who unsubscribed still holds the text and must be told not to publish it.
+     */
+    ignore?: readonly SuppressionReason[];
+  } = {},
 ): Promise<Set<string>> {
   const sleep = options.sleep ?? defaultSleep;
   const addresses = [...new Set(emails.map((e) => e.trim().toLowerCase()))].filter((e) => e !== '');
@@ -89,11 +96,19 @@ export async function suppressedAmong(
       if (attempt > 0) await sleep(50 * 2 ** attempt);
       const out = await ledger.ddb.send(
         new BatchGetCommand({
-          RequestItems: { [ledger.tableName]: { Keys: keys, ProjectionExpression: 'pk' } },
+          RequestItems: {
+            [ledger.tableName]: {
+              Keys: keys,
+              ProjectionExpression: 'pk, reason',
+            },
+          },
         }),
       );
       for (const item of out.Responses?.[ledger.tableName] ?? []) {
-        if (typeof item.pk === 'string') found.add(item.pk.slice('suppress#'.length));
+        const ignored =
+          typeof item.reason === 'string' &&
+          (options.ignore ?? []).some((reason) => reason === item.reason);
+        if (typeof item.pk === 'string' && !ignored) found.add(item.pk.slice('suppress#'.length));
       }
       keys = out.UnprocessedKeys?.[ledger.tableName]?.Keys ?? [];
     }
