@@ -132,17 +132,13 @@ function planWithdrawal(
       message: 'embargo is ignored on a withdrawal: a withdrawal takes effect at once.',
     });
   }
-  const released = head?.releasedRevision != null || head?.releaseStarted != null;
+  // Public files and the website are touched only by a release with the website on.
+  const onWebsite = reached.website || head?.releaseStarted?.website === true;
   const effects: Effect[] = [{ kind: 'unschedule', below: incoming.revision }];
   if (reached.pressTopics !== null)
     effects.push({ kind: 'press', type: 'withdrawn', topics: null, holders: true });
   if (reached.partners) effects.push({ kind: 'partners', type: 'statement.withdrawn' });
-  if (released) {
-    effects.push({
-      kind: 'unpublish',
-      website: reached.website || head?.releaseStarted?.website === true,
-    });
-  }
+  if (onWebsite) effects.push({ kind: 'unpublish' });
   return {
     plan: {
       revision: incoming.revision,

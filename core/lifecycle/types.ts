@@ -91,7 +91,7 @@ export type Effect =
   /** Release this revision now: public files, partners statement.released, the website. */
   | { kind: 'release'; partners: boolean; website: boolean }
   /** Take back what was released: published/ marked withdrawn, and the website told. */
-  | { kind: 'unpublish'; website: boolean }
+  | { kind: 'unpublish' }
   /** Approval: a proof to each approver; nothing else happens until they approve. */
   | { kind: 'proofs' };
 

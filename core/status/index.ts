@@ -47,6 +47,10 @@ export interface SendInput {
   sk: string;
   revision?: number;
   status: 'sending' | 'sent' | 'rejected';
+  /** Claims made: more than one means a crash left it unconfirmed and it was sent again. */
+  attempts?: number;
+  /** Ambiguous SES answers (5xx, timeouts): the message may have gone out more than once. */
+  ambiguous?: number;
 }
 
 export interface StatementItems {
@@ -99,7 +103,16 @@ export interface RevisionStatus {
     releasedAt: string | null;
   };
   effects: EffectStatus[];
-  emails: { sent: number; sending: number; rejected: number };
+  emails: {
+    sent: number;
+    sending: number;
+    rejected: number;
+    /**
+     * Sends that may have reached the journalist twice: a crash between SES accepting and
+     * the ledger recording it, or an ambiguous SES answer. Never a lost email: those retry.
+     */
+    possibleDuplicates: number;
+  };
 }
 
 export interface StatementStatus {
@@ -177,7 +190,7 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
         completedAt: null,
         embargo: { until: null, display: null, lifted: false, released: false, releasedAt: null },
         effects: [],
-        emails: { sent: 0, sending: 0, rejected: 0 },
+        emails: { sent: 0, sending: 0, rejected: 0, possibleDuplicates: 0 },
       };
       byRevision.set(revision, found);
     }
@@ -216,6 +229,7 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
     if (item.status === 'sent') counts.sent++;
     else if (item.status === 'rejected') counts.rejected++;
     else counts.sending++;
+    if ((item.attempts ?? 1) > 1 || (item.ambiguous ?? 0) > 0) counts.possibleDuplicates++;
   }
 
   if (head) entry(head.latestRevision);
@@ -294,9 +308,9 @@ export function formatStatus(status: StatementStatus): string {
     );
     if (rev.sourceKey) lines.push(`  Source: ${rev.sourceKey}`);
     lines.push(`  Embargo: ${embargoText(rev)}`);
-    const { sent, sending, rejected } = rev.emails;
+    const { sent, sending, rejected, possibleDuplicates } = rev.emails;
     lines.push(
-      `  Journalists emailed: ${sent} sent, ${sending} sending, ${rejected} rejected by SES`,
+      `  Journalists emailed: ${sent} sent, ${sending} sending, ${rejected} rejected by SES${possibleDuplicates > 0 ? `, ${possibleDuplicates} possibly twice (a crash or an ambiguous SES answer; see docs/architecture.md)` : ''}`,
     );
     if (rev.effects.length === 0) {
       lines.push('  Side effects: none recorded');

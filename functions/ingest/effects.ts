@@ -221,24 +221,22 @@ export async function runPlan(
           return { key: latestKey(id) };
         });
         note(files, `Website copy: ${latestKey(id)} marked withdrawn`);
-        if (effect.website) {
-          const message: WebsiteWithdrawal = {
-            type: 'statement.withdrawn',
-            id,
-            revision,
-            reference: statement.reference ?? null,
-            withdrawalReason: statement.withdrawalReason ?? '',
-            withdrawnAt,
-          };
-          const hook = await runEffect(runner, marker('unpublish-website'), async () => {
-            const { messageId } = await deps.publisher.publish({
-              topic: 'website',
-              body: JSON.stringify(message),
-            });
-            return { messageId };
+        const message: WebsiteWithdrawal = {
+          type: 'statement.withdrawn',
+          id,
+          revision,
+          reference: statement.reference ?? null,
+          withdrawalReason: statement.withdrawalReason ?? '',
+          withdrawnAt,
+        };
+        const hook = await runEffect(runner, marker('unpublish-website'), async () => {
+          const { messageId } = await deps.publisher.publish({
+            topic: 'website',
+            body: JSON.stringify(message),
           });
-          note(hook, 'Website: told to take the statement down (statement.withdrawn)');
-        }
+          return { messageId };
+        });
+        note(hook, 'Website: told to take the statement down (statement.withdrawn)');
         await clearDue(runner.ledger, id, revision);
         return false;
       }

@@ -320,7 +320,7 @@ describe('herald status --json', () => {
         released: true,
         releasedAt: '2024-02-21T00:01:05.000Z',
       },
-      emails: { sent: 3, sending: 1, rejected: 1 },
+      emails: { sent: 3, sending: 1, rejected: 1, possibleDuplicates: 0 },
     });
     expect(first?.effects.map((e) => [e.name, e.status])).toEqual([
       ['render', 'done'],
@@ -342,7 +342,7 @@ describe('herald status --json', () => {
       outcome: 'corrected',
       complete: false,
       embargo: { until: null, display: null, lifted: true, released: false, releasedAt: null },
-      emails: { sent: 1, sending: 0, rejected: 0 },
+      emails: { sent: 1, sending: 0, rejected: 0, possibleDuplicates: 0 },
     });
     expect(second?.effects.find((e) => e.name === 'partners')).toMatchObject({
       status: 'pending',
@@ -515,7 +515,12 @@ describe('ledger status query and summary (in process)', () => {
     expect(items.sends).toHaveLength(25);
     const status = summariseStatement(items, new Date('2024-02-21T00:00:00Z'));
     expect(status?.state).toBe('withdrawn');
-    expect(status?.revisions[0]?.emails).toEqual({ sent: 25, sending: 0, rejected: 0 });
+    expect(status?.revisions[0]?.emails).toEqual({
+      sent: 25,
+      sending: 0,
+      rejected: 0,
+      possibleDuplicates: 0,
+    });
   });
 
   it('returns nothing for a statement with no items, and reports items without a head', () => {

@@ -48,6 +48,11 @@ interface Failure {
 export class FakeTable {
   readonly items = new Map<string, Item>();
   private readonly failures: Failure[] = [];
+  /**
+   * Awaited before every command: a race test hands control to fast-check's scheduler
+   * here, so each DynamoDB call is a point where another handler may run.
+   */
+  gate: ((command: CommandName, input: Record<string, unknown>) => Promise<void>) | null = null;
 
   /** The next `times` commands of this kind whose input matches throw `error`. */
   failWhen(
@@ -197,14 +202,30 @@ export function createFakeDynamo(): FakeDynamo {
   );
   const table = new FakeTable();
   const mock = mockClient(client);
-  mock.on(GetCommand).callsFake(async (input: GetCommandInput) => table.handleGet(input));
-  mock.on(PutCommand).callsFake(async (input: PutCommandInput) => table.handlePut(input));
-  mock.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => table.handleUpdate(input));
-  mock.on(DeleteCommand).callsFake(async (input: DeleteCommandInput) => table.handleDelete(input));
-  mock.on(QueryCommand).callsFake(async (input: QueryCommandInput) => table.handleQuery(input));
-  mock
-    .on(BatchGetCommand)
-    .callsFake(async (input: BatchGetCommandInput) => table.handleBatchGet(input));
+  mock.on(GetCommand).callsFake(async (input: GetCommandInput) => {
+    await table.gate?.('Get', input);
+    return table.handleGet(input);
+  });
+  mock.on(PutCommand).callsFake(async (input: PutCommandInput) => {
+    await table.gate?.('Put', input);
+    return table.handlePut(input);
+  });
+  mock.on(UpdateCommand).callsFake(async (input: UpdateCommandInput) => {
+    await table.gate?.('Update', input);
+    return table.handleUpdate(input);
+  });
+  mock.on(DeleteCommand).callsFake(async (input: DeleteCommandInput) => {
+    await table.gate?.('Delete', input);
+    return table.handleDelete(input);
+  });
+  mock.on(QueryCommand).callsFake(async (input: QueryCommandInput) => {
+    await table.gate?.('Query', input);
+    return table.handleQuery(input);
+  });
+  mock.on(BatchGetCommand).callsFake(async (input: BatchGetCommandInput) => {
+    await table.gate?.('BatchGet', input);
+    return table.handleBatchGet(input);
+  });
   return { client, mock, table };
 }
 

@@ -215,7 +215,7 @@ const effectSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('schedule'), at: z.string() }),
   z.object({ kind: z.literal('release'), partners: z.boolean(), website: z.boolean() }),
-  z.object({ kind: z.literal('unpublish'), website: z.boolean() }),
+  z.object({ kind: z.literal('unpublish') }),
   z.object({ kind: z.literal('proofs') }),
 ]);
 

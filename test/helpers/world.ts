@@ -1,0 +1,434 @@
+/**
+ * A whole Herald over the in-memory fakes, for lifecycle tests: the real
+ * ingest, release (and its sweep), dispatch, send and website-hook handlers,
+ * with SNS, SQS and the scheduler replaced by queues this harness delivers
+ * when told to (so a test chooses every order, redelivery and crash), SES and
+ * the website as recorders, and partners as filter-policy subscribers.
+ *
+ * Everything a person or partner would see goes into one ordered log of
+ * observations, stamped with the clock, for the invariants to read.
+ */
+import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { latestKey, type PublishedLatest } from '../../core/bucket-layout';
+import { type FilterPolicy, matchesFilterPolicy } from '../../core/filter-policy';
+import type { StatementInput } from '../../core/statement/schema';
+import { createDispatchHandler } from '../../functions/dispatch/handler';
+import { createIngestHandler, type IngestOutcome } from '../../functions/ingest/handler';
+import { createReleaseHandler } from '../../functions/release/handler';
+import { createSendHandler } from '../../functions/send/handler';
+import { createLogger } from '../../functions/shared/logger';
+import type { Publisher, PublishRequest, ReleaseSchedule } from '../../functions/shared/ports';
+import { staticSecret } from '../../functions/shared/secrets';
+import { createWebsiteHookHandler } from '../../functions/website-hook/handler';
+import { createFakeDynamo, type FakeDynamo } from './fake-dynamo';
+import { BUCKET, FakeBucket, s3Event, s3Record, TABLE, TestClock } from './herald-fakes';
+
+/** The press list: the founding sample (safeguarding, case-reviews) reaches ann, cat and dev. */
+export const JOURNALISTS = [
+  'ann@example.org,Ann,Post,safeguarding',
+  'bob@example.org,Bob,Mail,education',
+  'cat@example.org,Cat,Times,',
+  'dev@example.org,Dev,Echo,health;case-reviews',
+];
+
+/** Partner subscriptions with the policies partners really use. */
+export const PARTNERS: Record<string, FilterPolicy | null> = {
+  everything: null,
+  'released-only': { type: ['statement.released'] },
+  'public-only': { embargoed: ['false'] },
+};
+
+export type Observation =
+  | { kind: 'email'; to: string; id: string; revision: number; subject: string }
+  | {
+      kind: 'partner';
+      partner: string;
+      type: string;
+      id: string;
+      revision: number;
+      embargoed: boolean;
+      /** The message carries the statement's text (not a bare withdrawal notice). */
+      content: boolean;
+      body: string;
+    }
+  | { kind: 'website'; type: string; id: string; revision: number }
+  | { kind: 'latest'; id: string; latest: PublishedLatest };
+
+export type Observed = Observation & { seq: number; at: number };
+
+/** A failure the next matching call suffers, after (`crash`) or instead of its effect. */
+export type Fault =
+  | { on: 'publish'; topic: PublishRequest['topic']; crash: boolean }
+  | { on: 'ses'; kind: 'throttle' | 'ambiguous-accepted' | 'ambiguous-lost' }
+  | { on: 'website'; status: number; revision?: number };
+
+interface Queued {
+  body: string;
+  receives: number;
+}
+
+const SILENT = createLogger({ logLevel: 'SILENT' });
+const LEASE_MS = 60_000;
+
+export class World {
+  readonly clock: TestClock;
+  readonly bucket = new FakeBucket();
+  readonly dynamo: FakeDynamo = createFakeDynamo();
+  readonly log: Observed[] = [];
+  readonly outcomes: IngestOutcome[] = [];
+  /** Faults still to happen, in order of arming. */
+  readonly faults: Fault[] = [];
+  /** How many faults fired that could give someone a second copy. */
+  duplicatesAllowed = 0;
+
+  readonly press: Queued[] = [];
+  readonly sends: Queued[] = [];
+  readonly website: Queued[] = [];
+  readonly schedules = new Map<string, ReleaseSchedule>();
+  readonly ops: PublishRequest[] = [];
+
+  private seq = 0;
+  private uploads = 0;
+  readonly ingest;
+  private readonly release;
+  private readonly dispatch;
+  private readonly send;
+  private readonly websiteHook;
+
+  constructor(start = '2024-02-20T09:00:00Z') {
+    this.clock = new TestClock(new Date(start));
+    this.bucket.write('lists/press.csv', ['email,name,outlet,topics', ...JOURNALISTS].join('\n'));
+    this.watchLatest();
+    const now = this.clock.now;
+    const sleep = async (_ms: number) => undefined;
+    const publisher = this.publisher();
+    const scheduler = {
+      create: async (s: ReleaseSchedule) => {
+        this.schedules.set(s.name, s);
+      },
+      delete: async (name: string) => {
+        this.schedules.delete(name);
+      },
+    };
+    const common = {
+      s3: this.bucket.client,
+      ddb: this.dynamo.client,
+      publisher,
+      logger: SILENT,
+      clock: now,
+      sleep,
+    };
+    const settings = { bucket: BUCKET, tableName: TABLE, effectLeaseMs: LEASE_MS };
+    this.ingest = createIngestHandler({
+      ...common,
+      scheduler,
+      settings: { ...settings, defaultTimezone: 'Europe/London' },
+    });
+    this.release = createReleaseHandler({ ...common, settings });
+    this.dispatch = createDispatchHandler({
+      ...common,
+      queue: {
+        sendBatch: async (_queue, bodies) => {
+          for (const body of bodies) this.sends.push({ body, receives: 0 });
+        },
+      },
+      settings: { bucket: BUCKET, tableName: TABLE, pressListKey: 'lists/press.csv' },
+    });
+    this.send = createSendHandler({
+      s3: this.bucket.client,
+      ses: this.ses(),
+      ddb: this.dynamo.client,
+      logger: SILENT,
+      clock: now,
+      sleep,
+      random: () => 0.5,
+      unsubscribeSecret: staticSecret('unsubscribe-secret'),
+      settings: {
+        bucket: BUCKET,
+        tableName: TABLE,
+        from: 'Press Office <press@example.org>',
+        unsubscribeBaseUrl: 'https://unsubscribe.example.org/',
+        ratePerSecond: 1000,
+        leaseMs: LEASE_MS,
+        maxAttempts: 2,
+      },
+    });
+    this.websiteHook = createWebsiteHookHandler({
+      ddb: this.dynamo.client,
+      fetch: this.websiteFetch(),
+      logger: SILENT,
+      clock: now,
+      sleep,
+      webhookSecret: staticSecret('webhook-secret'),
+      settings: { tableName: TABLE, hookUrl: 'https://www.example.org/hooks/build' },
+    });
+  }
+
+  get now(): number {
+    return this.clock.now().getTime();
+  }
+
+  /** Uploads a statement file and runs ingest on its event (retrying as Lambda would). */
+  async upload(statement: StatementInput): Promise<IngestOutcome | null> {
+    const key = `incoming/upload-${++this.uploads}.json`;
+    const versionId = this.bucket.write(key, JSON.stringify(statement));
+    return this.deliverUpload(key, versionId);
+  }
+
+  /** S3 delivers the event for an earlier upload again. */
+  async redeliverUpload(n: number): Promise<IngestOutcome | null> {
+    const key = `incoming/upload-${n}.json`;
+    const version = this.bucket.objects.get(key)?.at(-1)?.versionId;
+    if (!version) return null;
+    return this.deliverUpload(key, version);
+  }
+
+  get uploadCount(): number {
+    return this.uploads;
+  }
+
+  private async deliverUpload(key: string, versionId: string): Promise<IngestOutcome | null> {
+    // Lambda's async invocation: the first attempt and two retries.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const [outcome] = await this.ingest(s3Event(s3Record(key, { versionId })));
+        if (outcome) this.outcomes.push(outcome);
+        return outcome ?? null;
+      } catch {
+        // A crash or a busy statement: the retry comes after the claims' leases have run out.
+        this.clock.advance(LEASE_MS + 10_000);
+      }
+    }
+    return null;
+  }
+
+  /** Moves the clock and fires every schedule due by then. */
+  async advance(ms: number): Promise<void> {
+    this.clock.advance(ms);
+    await this.fireDue();
+  }
+
+  async fireDue(): Promise<void> {
+    const due = [...this.schedules.values()].filter((s) => Date.parse(s.at) <= this.now);
+    for (const schedule of due) {
+      this.schedules.delete(schedule.name);
+      try {
+        await this.release(JSON.parse(schedule.payload));
+      } catch {
+        // Lambda's async retries are exhausted in the sweep's hands.
+      }
+    }
+  }
+
+  /** A schedule deleted or lost by hand. */
+  loseSchedules(): void {
+    this.schedules.clear();
+  }
+
+  async sweep(): Promise<void> {
+    await this.release({ type: 'sweep' }).catch(() => undefined);
+  }
+
+  /** Delivers every queued message once; failures stay queued (SQS redelivers them). */
+  async pump(only?: 'press' | 'sends' | 'website'): Promise<number> {
+    let delivered = 0;
+    for (const [name, queue, consume] of [
+      ['press', this.press, this.dispatch],
+      ['sends', this.sends, this.send],
+      ['website', this.website, this.websiteHook],
+    ] as const) {
+      if (only && only !== name) continue;
+      const batch = queue.splice(0);
+      for (const message of batch) {
+        delivered += 1;
+        message.receives += 1;
+        const response = await consume(sqsEvent(message.body)).catch(
+          (): SQSBatchResponse => ({ batchItemFailures: [{ itemIdentifier: 'm' }] }),
+        );
+        if (response.batchItemFailures.length > 0) queue.push(message);
+      }
+    }
+    return delivered;
+  }
+
+  /** SQS redelivers a message that was already handled (at-least-once). */
+  redeliverLast(queue: 'press' | 'sends' | 'website'): void {
+    const sent = this.delivered[queue].at(-1);
+    if (sent) this[queue].push({ body: sent, receives: 0 });
+  }
+
+  private readonly delivered = {
+    press: [] as string[],
+    sends: [] as string[],
+    website: [] as string[],
+  };
+
+  /**
+   * Runs until nothing is left: queues, retries (after their leases), schedules due,
+   * and the sweep. `pastLifts` moves the clock past every pending lift first.
+   */
+  async drain(options: { pastLifts?: boolean } = {}): Promise<void> {
+    for (let round = 0; round < 40; round++) {
+      if (options.pastLifts) {
+        const last = Math.max(0, ...[...this.schedules.values()].map((s) => Date.parse(s.at)));
+        if (last > this.now) this.clock.set(new Date(last + 1_000));
+      }
+      await this.fireDue();
+      await this.pump();
+      if (this.press.length + this.sends.length + this.website.length === 0) {
+        if (options.pastLifts) {
+          // What the sweep would find a few minutes later (a lost schedule, say).
+          this.clock.advance(5 * 60_000);
+          await this.sweep();
+          await this.pump();
+          if (this.press.length + this.sends.length + this.website.length === 0) return;
+        } else return;
+      }
+      // Something failed: SQS retries after the visibility timeout, past every lease.
+      this.clock.advance(6 * 60_000);
+    }
+    throw new Error('the world did not settle in 40 rounds');
+  }
+
+  observed<K extends Observation['kind']>(kind: K): Array<Extract<Observed, { kind: K }>> {
+    return this.log.filter((o): o is Extract<Observed, { kind: K }> => o.kind === kind);
+  }
+
+  private observe(observation: Observation): void {
+    this.log.push({ ...observation, seq: ++this.seq, at: this.now });
+  }
+
+  private takeFault<T extends Fault['on']>(
+    on: T,
+    matches: (f: Extract<Fault, { on: T }>) => boolean = () => true,
+  ): Extract<Fault, { on: T }> | null {
+    const index = this.faults.findIndex(
+      (f): f is Extract<Fault, { on: T }> => f.on === on && matches(f as Extract<Fault, { on: T }>),
+    );
+    if (index === -1) return null;
+    const [fault] = this.faults.splice(index, 1);
+    return fault as Extract<Fault, { on: T }>;
+  }
+
+  private publisher(): Publisher {
+    return {
+      publish: async (request) => {
+        const fault = this.takeFault('publish', (f) => f.topic === request.topic);
+        if (fault && !fault.crash) throw new Error(`SNS is down (${request.topic})`);
+        this.route(request);
+        if (fault?.crash) {
+          this.duplicatesAllowed += 1;
+          throw new Error(`crashed after publishing to ${request.topic}`);
+        }
+        return { messageId: `sns-${this.seq}` };
+      },
+    };
+  }
+
+  private route(request: PublishRequest): void {
+    if (request.topic === 'press') {
+      this.press.push({ body: request.body, receives: 0 });
+      this.delivered.press.push(request.body);
+    } else if (request.topic === 'website') {
+      this.website.push({ body: request.body, receives: 0 });
+      this.delivered.website.push(request.body);
+    } else if (request.topic === 'ops') {
+      this.ops.push(request);
+    } else {
+      const message = JSON.parse(request.body) as {
+        type: string;
+        statement: { id: string; revision: number };
+        content?: unknown;
+      };
+      const attributes = request.attributes ?? {};
+      for (const [partner, policy] of Object.entries(PARTNERS)) {
+        if (policy && !matchesFilterPolicy(policy, attributes)) continue;
+        this.observe({
+          kind: 'partner',
+          partner,
+          type: message.type,
+          id: message.statement.id,
+          revision: message.statement.revision,
+          embargoed: attributes.embargoed?.StringValue === 'true',
+          content: message.content !== undefined,
+          body: request.body,
+        });
+      }
+    }
+  }
+
+  private ses(): SESClient {
+    const client = new SESClient({
+      region: 'eu-west-2',
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+    });
+    mockClient(client)
+      .on(SendRawEmailCommand)
+      .callsFake(async (input: { RawMessage?: { Data?: Uint8Array } }) => {
+        const raw = Buffer.from(input.RawMessage?.Data ?? new Uint8Array()).toString('utf8');
+        const fault = this.takeFault('ses');
+        if (fault?.kind === 'throttle') {
+          throw Object.assign(new Error('Maximum sending rate exceeded.'), {
+            name: 'Throttling',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        if (fault?.kind !== 'ambiguous-lost') this.recordEmail(raw);
+        if (fault) {
+          this.duplicatesAllowed += 1;
+          throw Object.assign(new Error('Internal failure'), {
+            name: 'InternalFailure',
+            $metadata: { httpStatusCode: 500 },
+          });
+        }
+        return { MessageId: `ses-${this.seq}` };
+      });
+    return client;
+  }
+
+  private recordEmail(raw: string): void {
+    const header = /^X-Herald-Statement: ([^;]+); revision=(\d+)/m.exec(raw);
+    const to = /^To: (?:.*<)?([^<>\s]+@[^<>\s]+?)>?\r?$/m.exec(raw);
+    const subject = /^Subject: (.*)\r?$/m.exec(raw);
+    this.observe({
+      kind: 'email',
+      to: (to?.[1] ?? '?').toLowerCase(),
+      id: header?.[1] ?? '?',
+      revision: Number(header?.[2] ?? 0),
+      subject: subject?.[1] ?? '',
+    });
+  }
+
+  private websiteFetch(): typeof fetch {
+    return async (_url, init) => {
+      const body = JSON.parse(String(init?.body)) as { type: string; id: string; revision: number };
+      const fault = this.takeFault(
+        'website',
+        (f) => f.revision === undefined || f.revision === body.revision,
+      );
+      if (fault) return new Response('no', { status: fault.status });
+      this.observe({ kind: 'website', type: body.type, id: body.id, revision: body.revision });
+      return new Response(null, { status: 204 });
+    };
+  }
+
+  /** Every write of a `published/<id>/latest.json` is what the website would read next. */
+  private watchLatest(): void {
+    const write = this.bucket.write.bind(this.bucket);
+    this.bucket.write = (key, body, contentType) => {
+      const versionId = write(key, body, contentType);
+      const match = /^published\/([^/]+)\/latest\.json$/.exec(key);
+      if (match?.[1] && key === latestKey(match[1])) {
+        const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
+        this.observe({ kind: 'latest', id: match[1], latest: JSON.parse(text) as PublishedLatest });
+      }
+      return versionId;
+    };
+  }
+}
+
+function sqsEvent(body: string): SQSEvent {
+  return { Records: [{ messageId: 'm', body } as SQSRecord] };
+}
