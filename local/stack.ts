@@ -362,6 +362,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   return stack;
 }
 
-/** Reads a JSON-lines output of the stack (tests and the CLI). */
-/** A frozen clock for tests and `--once` runs that must not depend on wall time. */
+// readJsonl reads the stack's JSON-lines outputs; frozenClock is for tests and `--once`
+// runs that must not depend on wall time.
 export { frozenClock, readJsonl, runningClock };
