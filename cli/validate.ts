@@ -23,7 +23,13 @@ export async function validateFile(
   const bytes = await readFile(file);
   const result = parseStatement(bytes, { now });
   if (!result.ok) {
-    return { file, valid: false, errors: result.errors, warnings: result.warnings, statement: null };
+    return {
+      file,
+      valid: false,
+      errors: result.errors,
+      warnings: result.warnings,
+      statement: null,
+    };
   }
   // Beyond the format: social overrides too long for their platform, and an email too
   // big for Gmail (estimated without running MJML, so validate stays fast).

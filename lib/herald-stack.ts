@@ -23,6 +23,13 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { HeraldConfig } from '../core/config/schema';
+import { dispatchEnvironment } from '../functions/dispatch/env';
+import { feedbackEnvironment } from '../functions/feedback/env';
+import { ingestEnvironment } from '../functions/ingest/env';
+import { releaseEnvironment } from '../functions/release/env';
+import { sendEnvironment } from '../functions/send/env';
+import { unsubscribeEnvironment } from '../functions/unsubscribe/env';
+import { websiteHookEnvironment } from '../functions/website-hook/env';
 import { EmailFeedback } from './constructs/email-feedback';
 import { EmbargoScheduler } from './constructs/embargo-scheduler';
 import { HeraldFunction } from './constructs/herald-function';
@@ -148,7 +155,7 @@ export class HeraldStack extends Stack {
 
     const feedback = new HeraldFunction(this, 'Feedback', {
       name: 'feedback',
-      environment: { ...common },
+      environment: feedbackEnvironment({ LEDGER_TABLE: ledger.tableName }),
     });
     const feedbackDeadLetter = new DeadLetterQueue(this, 'FeedbackDeadLetter', {
       encryptionKey: key,
@@ -162,7 +169,10 @@ export class HeraldStack extends Stack {
 
     const unsubscribe = new HeraldFunction(this, 'Unsubscribe', {
       name: 'unsubscribe',
-      environment: { ...common, UNSUBSCRIBE_SECRET_ARN: unsubscribeKey.secretArn },
+      environment: unsubscribeEnvironment({
+        LEDGER_TABLE: ledger.tableName,
+        UNSUBSCRIBE_SECRET_ARN: unsubscribeKey.secretArn,
+      }),
       timeout: Duration.seconds(10),
     });
     // Public on purpose: RFC 8058 one-click POSTs come from mail providers with no
@@ -172,12 +182,12 @@ export class HeraldStack extends Stack {
     // ── Embargo release and the website ──────────────────────────────────────
     const release = new HeraldFunction(this, 'Release', {
       name: 'release',
-      environment: {
+      environment: releaseEnvironment({
         ...common,
         PARTNERS_TOPIC_ARN: topicArns.PARTNERS_TOPIC_ARN,
         WEBSITE_TOPIC_ARN: topicArns.WEBSITE_TOPIC_ARN,
         OPS_TOPIC_ARN: topicArns.OPS_TOPIC_ARN,
-      },
+      }),
       // It may wait up to a minute for the lift (the scheduler fires to the minute), then
       // publish: 60 s would time out on every early firing and only succeed on a retry.
       timeout: Duration.minutes(2),
@@ -197,11 +207,11 @@ export class HeraldStack extends Stack {
 
     const websiteHook = new HeraldFunction(this, 'WebsiteHook', {
       name: 'website-hook',
-      environment: {
-        ...common,
+      environment: websiteHookEnvironment({
+        LEDGER_TABLE: ledger.tableName,
         WEBSITE_HOOK_URL: config.website.hookUrl ?? '',
         WEBHOOK_SECRET_ARN: webhookSecret.secretArn,
-      },
+      }),
       timeout: Duration.seconds(30),
     });
     const websiteQueue = new WorkQueue(this, 'WebsiteQueue', {
@@ -219,14 +229,14 @@ export class HeraldStack extends Stack {
     const pacing = sendPacing(config.press.sendRatePerSecond);
     const send = new HeraldFunction(this, 'Send', {
       name: 'send',
-      environment: {
+      environment: sendEnvironment({
         ...common,
         SENDER_FROM: config.sender.from,
         SES_CONFIGURATION_SET: email.configurationSet.configurationSetName,
         UNSUBSCRIBE_BASE_URL: unsubscribeUrl.url,
         UNSUBSCRIBE_SECRET_ARN: unsubscribeKey.secretArn,
         SEND_RATE_PER_SECOND: String(pacing.perInstanceRatePerSecond),
-      },
+      }),
       timeout: pacing.timeout,
     });
     const sendQueue = new WorkQueue(this, 'SendQueue', {
@@ -246,12 +256,12 @@ export class HeraldStack extends Stack {
 
     const dispatch = new HeraldFunction(this, 'Dispatch', {
       name: 'dispatch',
-      environment: {
+      environment: dispatchEnvironment({
         ...common,
         SEND_QUEUE_URL: sendQueue.queue.queueUrl,
         OPS_TOPIC_ARN: topicArns.OPS_TOPIC_ARN,
         PRESS_LIST_KEY: config.press.listKey,
-      },
+      }),
       timeout: Duration.minutes(5),
       memorySize: 1024,
     });
@@ -269,7 +279,7 @@ export class HeraldStack extends Stack {
     // ── Ingest: the S3 trigger ────────────────────────────────────────────────
     const ingest = new HeraldFunction(this, 'Ingest', {
       name: 'ingest',
-      environment: {
+      environment: ingestEnvironment({
         ...common,
         ...topicArns,
         RELEASE_FUNCTION_ARN: release.functionArn,
@@ -277,7 +287,7 @@ export class HeraldStack extends Stack {
         SCHEDULE_GROUP: scheduler.group.scheduleGroupName,
         SCHEDULER_DLQ_ARN: scheduler.deadLetter.queue.queueArn,
         DEFAULT_TIMEZONE: config.timezone,
-      },
+      }),
       // MJML rendering is CPU-bound: more memory buys CPU.
       memorySize: 1536,
       timeout: Duration.seconds(60),

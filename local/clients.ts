@@ -1,6 +1,7 @@
 /**
- * The real AWS SDK clients the handlers get, pointed at the emulators: region eu-west-2,
- * static dummy credentials, path-style S3. Only the endpoints differ from the Lambdas.
+ * The local stack's own SDK clients (uploads, the ledger table, tests and the bench),
+ * pointed at the emulators: region eu-west-2, static dummy credentials, path-style S3.
+ * The functions make their own clients through local/aws-clients.ts.
  */
 import {
   CreateTableCommand,
@@ -11,8 +12,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SESClient } from '@aws-sdk/client-ses';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/shared/ledger/client';
+import { LOCAL_REGION } from './names';
 
-export const LOCAL_REGION = 'eu-west-2';
+export { LOCAL_REGION };
 
 export interface LocalClients {
   s3: S3Client;

@@ -167,3 +167,38 @@ export async function startDynamo(options: { port: number }): Promise<RunningSer
       }),
   };
 }
+
+export interface Emulators {
+  s3: S3Emulator;
+  ses: RunningServer;
+  dynamodb: RunningServer;
+  close(): Promise<void>;
+}
+
+/** Starts S3, SES and DynamoDB; if one cannot start, closes those already running. */
+export async function startEmulators(options: {
+  ports: Record<'s3' | 'ses' | 'dynamodb', number>;
+  s3Directory: string;
+  buckets: string[];
+}): Promise<Emulators> {
+  const started: RunningServer[] = [];
+  const close = async () => {
+    await Promise.all(started.splice(0).map((s) => s.close()));
+  };
+  try {
+    const s3 = await startS3({
+      port: options.ports.s3,
+      directory: options.s3Directory,
+      buckets: options.buckets,
+    });
+    started.push(s3);
+    const ses = await startSes({ port: options.ports.ses });
+    started.push(ses);
+    const dynamodb = await startDynamo({ port: options.ports.dynamodb });
+    started.push(dynamodb);
+    return { s3, ses, dynamodb, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { LOCAL_ACCOUNT, LOCAL_REGION, queueArn, queueUrl } from './names';
 import type { WorkTracker } from './tracker';
 
 export type SqsConsumer = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
@@ -52,9 +53,6 @@ interface Message {
   done: () => void;
 }
 
-const REGION = 'eu-west-2';
-const ACCOUNT = '000000000000';
-
 export class LocalQueue {
   readonly name: string;
   private readonly visible: Message[] = [];
@@ -77,14 +75,22 @@ export class LocalQueue {
   }
 
   get arn(): string {
-    return `arn:aws:sqs:${REGION}:${ACCOUNT}:herald-local-${this.name}`;
+    return queueArn(this.name);
   }
 
-  send(bodies: readonly string[]): void {
+  get url(): string {
+    return queueUrl(this.name);
+  }
+
+  /** Enqueues `bodies`; resolves with their message ids, in order. */
+  send(bodies: readonly string[]): string[] {
+    const ids: string[] = [];
     for (const body of bodies) {
       this.options.onEnqueue?.(body);
+      const messageId = randomUUID();
+      ids.push(messageId);
       this.visible.push({
-        messageId: randomUUID(),
+        messageId,
         body,
         receiveCount: 0,
         sentAt: Date.now(),
@@ -92,6 +98,7 @@ export class LocalQueue {
       });
     }
     this.pump();
+    return ids;
   }
 
   /** Stops polling; waiting retries are dropped (the stack is shutting down). */
@@ -173,14 +180,14 @@ export class LocalQueue {
       attributes: {
         ApproximateReceiveCount: String(message.receiveCount),
         SentTimestamp: String(message.sentAt),
-        SenderId: ACCOUNT,
+        SenderId: LOCAL_ACCOUNT,
         ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt ?? message.sentAt),
       },
       messageAttributes: {},
       md5OfBody: '',
       eventSource: 'aws:sqs',
       eventSourceARN: this.arn,
-      awsRegion: REGION,
+      awsRegion: LOCAL_REGION,
     };
   }
 }

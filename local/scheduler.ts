@@ -1,6 +1,7 @@
 /**
  * The local EventBridge Scheduler: one timer per release schedule, against the stack's
- * clock. A running clock fires schedules when their time comes; a frozen clock (tests,
+ * clock. The functions' SchedulerClient calls are answered in process
+ * (local/aws-services.ts) by `create` and `delete` here. A running clock fires schedules when their time comes; a frozen clock (tests,
  * `--fast-forward`) fires them when `advanceTo` moves past their lift. Like the real
  * scheduler, creating an existing name is a no-op, deleting a missing one is a no-op,
  * and a failed target is retried a few times and then dead-lettered. The target
@@ -18,7 +19,7 @@ export interface LocalSchedulerOptions {
   clock: LocalClock;
   tracker: WorkTracker;
   /** Runs the schedule's target with its payload (the ReleaseRequest JSON). */
-  fire: (payload: string) => Promise<void>;
+  fire: (payload: string, schedule: ReleaseSchedule) => Promise<void>;
   deadLetter: (letter: DeadLetter) => Promise<void>;
   /** Attempts per firing before dead-lettering. */
   attempts?: number;
@@ -42,6 +43,11 @@ export class LocalScheduler implements ReleaseScheduler {
     const entry: Entry = { schedule };
     this.entries.set(schedule.name, entry);
     this.arm(entry);
+  }
+
+  /** Whether a schedule of this name is waiting to fire. */
+  has(name: string): boolean {
+    return this.entries.has(name);
   }
 
   async delete(name: string): Promise<void> {
@@ -115,7 +121,7 @@ export class LocalScheduler implements ReleaseScheduler {
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       try {
-        await this.options.fire(schedule.payload);
+        await this.options.fire(schedule.payload, schedule);
         return;
       } catch (error) {
         lastError = error;

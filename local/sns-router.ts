@@ -1,23 +1,20 @@
 /**
- * The local SNS: implements the Publisher port for the four topics and fans each
- * message out to its subscriptions, applying SNS attribute filter policies
- * (core/filter-policy). Deliveries that fail are retried with backoff, like SNS's
- * delivery policy, and then written to the dead-letter sink.
+ * The local SNS topics: the functions' SNSClient Publish calls are answered in process
+ * (local/aws-services.ts) by `publish` here, which fans each message out to its
+ * subscriptions, applying SNS attribute filter policies (core/filter-policy). Deliveries
+ * that fail are retried with backoff, like SNS's delivery policy, and then written to the
+ * dead-letter sink.
  */
 import { randomUUID } from 'node:crypto';
 import { type FilterPolicy, matchesFilterPolicy } from '../core/filter-policy';
 import type { SnsMessageAttributes } from '../core/types';
 import type { Publisher, PublishRequest, TopicName } from '../functions/shared/ports';
 import { LocalStackError } from './errors';
+import { TOPIC_NAMES, topicArn } from './names';
 import type { DeadLetter } from './queues';
 import type { WorkTracker } from './tracker';
 
-const REGION = 'eu-west-2';
-const ACCOUNT = '000000000000';
-
-export function topicArn(topic: TopicName): string {
-  return `arn:aws:sns:${REGION}:${ACCOUNT}:herald-local-${topic}`;
-}
+export { topicArn };
 
 export interface Notification {
   messageId: string;
@@ -118,8 +115,7 @@ export class LocalSnsRouter implements Publisher {
   }
 
   async publish(request: PublishRequest): Promise<{ messageId: string }> {
-    const topics: readonly TopicName[] = ['press', 'partners', 'website', 'ops'];
-    if (!topics.includes(request.topic)) {
+    if (!TOPIC_NAMES.includes(request.topic)) {
       throw new UnknownTopicError(`There is no local topic named "${request.topic}".`);
     }
     const notification: Notification = {

@@ -8,7 +8,13 @@
  * localhost, one year. It is created once in `<stateDir>/tls/` so a browser exception (or
  * a trusted import) lasts across runs. Browsers show a warning for it: that is expected.
  */
-import { createPrivateKey, generateKeyPairSync, sign, X509Certificate } from 'node:crypto';
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  randomBytes as randomBytesOf,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -68,8 +74,14 @@ function pem(label: string, der: Buffer): string {
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
-/** A fresh self-signed certificate for 127.0.0.1 and localhost. */
-export function createSelfSignedCertificate(now: Date = new Date()): LocalTls {
+/**
+ * A fresh self-signed certificate for 127.0.0.1 and localhost. `randomBytes` is for
+ * tests that need a particular serial number.
+ */
+export function createSelfSignedCertificate(
+  now: Date = new Date(),
+  randomBytes: (size: number) => Buffer = randomBytesOf,
+): LocalTls {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const ecdsaWithSha256 = sequence(oid('1.2.840.10045.4.3.2'));
   const subject = name('Herald local stack');
@@ -86,8 +98,10 @@ export function createSelfSignedCertificate(now: Date = new Date()): LocalTls {
       sequence(oid('2.5.29.37'), tlv(0x04, sequence(oid('1.3.6.1.5.5.7.3.1')))),
     ),
   );
-  const serial = Buffer.from(Array.from({ length: 16 }, () => Math.floor(Math.random() * 256)));
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  // DER integers are minimal: a first byte of 0x00 (before a byte < 0x80) is illegal
+  // padding that OpenSSL refuses. 0x40-0x7f keeps the serial positive, 16 bytes and minimal.
+  const serial = randomBytes(16);
+  serial[0] = 0x40 | ((serial[0] ?? 0) & 0x3f);
   const tbs = sequence(
     tlv(0xa0, integer(Buffer.from([2]))),
     integer(serial),

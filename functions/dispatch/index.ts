@@ -1,34 +1,35 @@
-/** Lambda entry for `dispatch`: builds the clients once per container and exports `handler`. */
+/**
+ * Entry for `dispatch`: `bootDispatch` builds the handler from an environment and a
+ * runtime (functions/shared/runtime.ts); `handler` is the Lambda export, built at cold start.
+ */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import { createSnsPublisher, createSqsQueueSender } from '../shared/aws-ports';
-import { readEnv } from '../shared/env';
+import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
+import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
+import { dispatchEnvSchema } from './env';
 import { createDispatchHandler } from './handler';
 
-const env = readEnv(
-  z.object({
-    LEDGER_TABLE: z.string().min(1),
-    BUCKET_NAME: z.string().min(1),
-    SEND_QUEUE_URL: z.string().min(1),
-    OPS_TOPIC_ARN: z.string().min(1),
-    PRESS_LIST_KEY: z.string().min(1).default('lists/press.csv'),
-  }),
-);
+export function bootDispatch(source: EnvSource, runtime: FunctionRuntime) {
+  const env = readEnv(dispatchEnvSchema, source);
+  const { clients } = runtime;
+  return createDispatchHandler({
+    s3: clients.create(S3Client, {}),
+    ddb: createDocumentClient(clients.create(DynamoDBClient, {})),
+    queue: createSqsQueueSender(clients.create(SQSClient, {}), { send: env.SEND_QUEUE_URL }),
+    publisher: createSnsPublisher(clients.create(SNSClient, {}), { ops: env.OPS_TOPIC_ARN }),
+    logger: runtime.logger ?? createLogger({ serviceName: 'herald-dispatch' }),
+    ...(runtime.clock ? { clock: runtime.clock } : {}),
+    settings: {
+      bucket: env.BUCKET_NAME,
+      tableName: env.LEDGER_TABLE,
+      pressListKey: env.PRESS_LIST_KEY,
+    },
+  });
+}
 
-export const handler = createDispatchHandler({
-  s3: new S3Client({}),
-  ddb: createDocumentClient(new DynamoDBClient({})),
-  queue: createSqsQueueSender(new SQSClient({}), { send: env.SEND_QUEUE_URL }),
-  publisher: createSnsPublisher(new SNSClient({}), { ops: env.OPS_TOPIC_ARN }),
-  logger: createLogger({ serviceName: 'herald-dispatch' }),
-  settings: {
-    bucket: env.BUCKET_NAME,
-    tableName: env.LEDGER_TABLE,
-    pressListKey: env.PRESS_LIST_KEY,
-  },
-});
+export const handler = lambdaEntry(bootDispatch);

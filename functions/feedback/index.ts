@@ -1,16 +1,24 @@
-/** Lambda entry for `feedback` (SES bounce/complaint events via SNS). */
+/**
+ * Entry for `feedback` (SES bounce/complaint events via SNS): `bootFeedback` builds the
+ * handler from an environment and a runtime (functions/shared/runtime.ts); `handler` is
+ * the Lambda export, built at cold start.
+ */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
-import { readEnv } from '../shared/env';
+import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
+import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
+import { feedbackEnvSchema } from './env';
 import { createFeedbackHandler } from './handler';
 
-const env = readEnv(z.object({ LEDGER_TABLE: z.string().min(1) }));
+export function bootFeedback(source: EnvSource, runtime: FunctionRuntime) {
+  const env = readEnv(feedbackEnvSchema, source);
+  return createFeedbackHandler({
+    ddb: createDocumentClient(runtime.clients.create(DynamoDBClient, {})),
+    logger: runtime.logger ?? createLogger({ serviceName: 'herald-feedback' }),
+    clock: runtime.clock ?? (() => new Date()),
+    settings: { tableName: env.LEDGER_TABLE },
+  });
+}
 
-export const handler = createFeedbackHandler({
-  ddb: createDocumentClient(new DynamoDBClient({})),
-  logger: createLogger({ serviceName: 'herald-feedback' }),
-  clock: () => new Date(),
-  settings: { tableName: env.LEDGER_TABLE },
-});
+export const handler = lambdaEntry(bootFeedback);

@@ -1,7 +1,7 @@
 /**
  * AWS implementations of the messaging ports (functions/shared/ports.ts):
  * SNS for topics, SQS for queues, EventBridge Scheduler for embargo lifts.
- * The local stack implements the same ports in process.
+ * The local stack runs these too, on SDK clients it answers in process.
  */
 import {
   CreateScheduleCommand,

@@ -1,11 +1,10 @@
 /**
  * The side-effect ports the handlers call for messaging and scheduling.
  *
- * S3, SES and DynamoDB are reached through the real SDK clients everywhere (the
- * local stack points them at emulators). SNS, SQS and EventBridge Scheduler are
- * reached through these small interfaces: in AWS they wrap the SDK clients
- * (functions/shared/aws-ports.ts); locally the in-process SNS router, queues and
- * timer implement them (local/). Handlers never know which one they have.
+ * S3, SES and DynamoDB are reached through the SDK clients directly. SNS, SQS and
+ * EventBridge Scheduler are reached through these small interfaces, which wrap the SDK
+ * clients (functions/shared/aws-ports.ts), so handler tests can pass fakes. The local
+ * stack uses the same adapters: its SDK clients are answered in process (local/).
  */
 import type { SnsMessageAttributes } from '../../core/types';
 

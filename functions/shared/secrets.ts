@@ -70,7 +70,7 @@ export function secretsManagerSource(
   };
 }
 
-/** A fixed value: tests and the local stack. */
+/** A fixed value: handler tests, and website-hook when no hook is configured. */
 export function staticSecret(value: string): SecretSource {
   return { get: () => Promise.resolve(value) };
 }

@@ -1,21 +1,31 @@
-/** Lambda entry for `unsubscribe` (a Function URL: GET confirm page, POST one-click). */
+/**
+ * Entry for `unsubscribe` (a Function URL: GET confirm page, POST one-click).
+ * `bootUnsubscribe` builds the handler from an environment and a runtime
+ * (functions/shared/runtime.ts); `handler` is the Lambda export, built at cold start.
+ */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
-import { readEnv } from '../shared/env';
+import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
+import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
 import { secretsManagerSource } from '../shared/secrets';
+import { unsubscribeEnvSchema } from './env';
 import { createUnsubscribeHandler } from './handler';
 
-const env = readEnv(
-  z.object({ LEDGER_TABLE: z.string().min(1), UNSUBSCRIBE_SECRET_ARN: z.string().min(1) }),
-);
+export function bootUnsubscribe(source: EnvSource, runtime: FunctionRuntime) {
+  const env = readEnv(unsubscribeEnvSchema, source);
+  const { clients } = runtime;
+  return createUnsubscribeHandler({
+    ddb: createDocumentClient(clients.create(DynamoDBClient, {})),
+    logger: runtime.logger ?? createLogger({ serviceName: 'herald-unsubscribe' }),
+    clock: runtime.clock ?? (() => new Date()),
+    unsubscribeSecret: secretsManagerSource(
+      clients.create(SecretsManagerClient, {}),
+      env.UNSUBSCRIBE_SECRET_ARN,
+    ),
+    settings: { tableName: env.LEDGER_TABLE },
+  });
+}
 
-export const handler = createUnsubscribeHandler({
-  ddb: createDocumentClient(new DynamoDBClient({})),
-  logger: createLogger({ serviceName: 'herald-unsubscribe' }),
-  clock: () => new Date(),
-  unsubscribeSecret: secretsManagerSource(new SecretsManagerClient({}), env.UNSUBSCRIBE_SECRET_ARN),
-  settings: { tableName: env.LEDGER_TABLE },
-});
+export const handler = lambdaEntry(bootUnsubscribe);

@@ -1,38 +1,34 @@
-/** Lambda entry for `website-hook` (website queue → signed POST to the site's build hook). */
+/**
+ * Entry for `website-hook` (website queue → signed POST to the site's build hook).
+ * `bootWebsiteHook` builds the handler from an environment and a runtime
+ * (functions/shared/runtime.ts); `handler` is the Lambda export, built at cold start.
+ */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
-import { readEnv } from '../shared/env';
+import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
+import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
 import { secretsManagerSource, staticSecret } from '../shared/secrets';
+import { websiteHookEnvSchema } from './env';
 import { createWebsiteHookHandler } from './handler';
 
-const env = readEnv(
-  z
-    .object({
-      LEDGER_TABLE: z.string().min(1),
-      // Empty or absent: no website hook configured; releases are acknowledged and logged.
-      WEBSITE_HOOK_URL: z.union([z.url({ protocol: /^https?$/ }), z.literal('')]).optional(),
-      WEBHOOK_SECRET_ARN: z.string().optional(),
-    })
-    // A hook without a secret could only send unsigned POSTs: refuse at cold start.
-    .refine((env) => !env.WEBSITE_HOOK_URL || Boolean(env.WEBHOOK_SECRET_ARN), {
-      path: ['WEBHOOK_SECRET_ARN'],
-      error: 'required when WEBSITE_HOOK_URL is set',
-    }),
-);
+export function bootWebsiteHook(source: EnvSource, runtime: FunctionRuntime) {
+  const env = readEnv(websiteHookEnvSchema, source);
+  const { clients } = runtime;
+  return createWebsiteHookHandler({
+    ddb: createDocumentClient(clients.create(DynamoDBClient, {})),
+    fetch: runtime.fetch ?? globalThis.fetch,
+    logger: runtime.logger ?? createLogger({ serviceName: 'herald-website-hook' }),
+    clock: runtime.clock ?? (() => new Date()),
+    webhookSecret: env.WEBHOOK_SECRET_ARN
+      ? secretsManagerSource(clients.create(SecretsManagerClient, {}), env.WEBHOOK_SECRET_ARN)
+      : staticSecret(''),
+    settings: {
+      tableName: env.LEDGER_TABLE,
+      ...(env.WEBSITE_HOOK_URL ? { hookUrl: env.WEBSITE_HOOK_URL } : {}),
+    },
+  });
+}
 
-export const handler = createWebsiteHookHandler({
-  ddb: createDocumentClient(new DynamoDBClient({})),
-  fetch: globalThis.fetch,
-  logger: createLogger({ serviceName: 'herald-website-hook' }),
-  clock: () => new Date(),
-  webhookSecret: env.WEBHOOK_SECRET_ARN
-    ? secretsManagerSource(new SecretsManagerClient({}), env.WEBHOOK_SECRET_ARN)
-    : staticSecret(''),
-  settings: {
-    tableName: env.LEDGER_TABLE,
-    ...(env.WEBSITE_HOOK_URL ? { hookUrl: env.WEBSITE_HOOK_URL } : {}),
-  },
-});
+export const handler = lambdaEntry(bootWebsiteHook);

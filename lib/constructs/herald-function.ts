@@ -29,6 +29,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { FunctionEnvironment } from '../../functions/shared/env';
 import { acknowledge, wildcardLiteral } from './nag';
 
 /** The Lambda entries under functions/<name>/index.ts. */
@@ -72,15 +73,16 @@ export const HERALD_BUNDLING: BundlingOptions = {
     "import { createRequire as __heraldCreateRequire } from 'node:module'; const require = __heraldCreateRequire(import.meta.url);",
 };
 
-export interface HeraldFunctionProps {
+export interface HeraldFunctionProps<Name extends HeraldFunctionName = HeraldFunctionName> {
   /** Which handler: bundles `functions/<name>/index.ts` and its `handler` export. */
-  readonly name: HeraldFunctionName;
+  readonly name: Name;
 
   /**
-   * Environment variables on top of the Powertools and Node defaults.
+   * Environment variables on top of the Powertools and Node defaults, built with the
+   * function's own builder (functions/<name>/env.ts), so they match what its entry reads.
    * @default - none
    */
-  readonly environment?: Readonly<Record<string, string>>;
+  readonly environment?: FunctionEnvironment<NoInfer<Name>>;
 
   /**
    * How long one invocation may run.
@@ -107,13 +109,15 @@ export interface HeraldFunctionProps {
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
-export class HeraldFunction extends NodejsFunction {
+export class HeraldFunction<
+  Name extends HeraldFunctionName = HeraldFunctionName,
+> extends NodejsFunction {
   /** The execution role (a sibling construct, since it must exist before the function). */
   readonly executionRole: IRole;
   /** The function's log group. */
   readonly logs: LogGroup;
 
-  constructor(scope: Construct, id: string, props: HeraldFunctionProps) {
+  constructor(scope: Construct, id: string, props: HeraldFunctionProps<Name>) {
     // Created before super() so the function can be given them; hence siblings, not children.
     const logs = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,

@@ -22,8 +22,12 @@ import { logicalId, resources } from './template';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const outdir = mkdtempSync(join(tmpdir(), 'herald-bundle-'));
 
-/** Environment the entries parse at cold start (fake but well-formed values). */
+/**
+ * Environment the entries parse at cold start (fake but well-formed values). With
+ * AWS_LAMBDA_FUNCTION_NAME set, importing a bundle boots its handler as the Lambda init does.
+ */
 const FAKE_ENV: Record<string, string> = {
+  AWS_LAMBDA_FUNCTION_NAME: 'herald-bundle-check',
   AWS_REGION: 'eu-west-2',
   LEDGER_TABLE: 'ledger',
   BUCKET_NAME: 'bucket',

@@ -12,7 +12,7 @@ import { configSchema, type HeraldConfigInput } from '../../core/config/schema';
 import { frozenClock, type LocalClock } from '../../local/clock';
 import { readJsonl } from '../../local/jsonl';
 import type { HookRecord, PartnerRecord } from '../../local/receivers';
-import { type LocalStack, startLocalStack } from '../../local/stack';
+import { type AwsCallListener, type LocalStack, startLocalStack } from '../../local/stack';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 export const EXAMPLES = join(REPO, 'examples', 'statements');
@@ -60,6 +60,8 @@ export interface TestStackOptions {
   config?: HeraldConfigInput;
   pressList?: string;
   now?: Date;
+  /** Sees every SDK command the functions issue. */
+  onAwsCall?: AwsCallListener;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -77,6 +79,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     delayScale: 0,
     sendRatePerSecond: 1000,
     logLevel: 'INFO',
+    ...(options.onAwsCall ? { onAwsCall: options.onAwsCall } : {}),
   });
 
   const emlFiles = async (id: string, revision: number) => {

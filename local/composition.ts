@@ -1,0 +1,309 @@
+/**
+ * The local stack's composition: the topics, queues and scheduler that stand in for
+ * SNS, SQS and EventBridge Scheduler, the functions booted through their entries
+ * (local/functions.ts), and what connects them as the CDK stack does (subscriptions,
+ * event sources, the S3 trigger, the schedule target, the unsubscribe URL).
+ *
+ * Functions reach the messaging only through their SDK clients: a Publish lands in the
+ * SNS router, a SendMessageBatch in a queue, a CreateSchedule in the scheduler
+ * (local/aws-services.ts), all found by the ARN or URL in the function's environment.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { S3Event } from 'aws-lambda';
+import type { HeraldConfig } from '../core/config/schema';
+import type { IngestOutcome } from '../functions/ingest/types';
+import type { FunctionRuntime } from '../functions/shared/runtime';
+import type { AwsCallListener } from './aws-calls';
+import { LocalAwsClients } from './aws-clients';
+import { InProcessAws } from './aws-services';
+import type { LocalClock } from './clock';
+import { LocalStackError } from './errors';
+import {
+  bootLocalFunctions,
+  type LocalEnvironments,
+  type LocalFunctions,
+  localEnvironments,
+} from './functions';
+import type { JsonlWriter } from './jsonl';
+import type { LocalLogs } from './logging';
+import type { LocalResources } from './names';
+import type { Outbox } from './outbox';
+import { LocalQueue } from './queues';
+import type { Receivers } from './receivers';
+import type { StackRecords } from './records';
+import { LocalScheduler } from './scheduler';
+import type { LocalSecrets } from './secrets';
+import { LocalSnsRouter, type Notification, toSnsEnvelope } from './sns-router';
+import type { UploadRecord } from './summary';
+import type { WorkTracker } from './tracker';
+
+export class PartnerDeliveryError extends LocalStackError {
+  override name = 'PartnerDeliveryError';
+}
+
+export interface CompositionOptions {
+  config: HeraldConfig;
+  resources: LocalResources;
+  clock: LocalClock;
+  /** Multiplies every retry/backoff delay; 0 makes retries immediate (tests). */
+  delayScale: number;
+  sendRatePerSecond?: number | undefined;
+  endpoints: { s3: string; ses: string; dynamodb: string };
+  receivers: Receivers;
+  outbox: Outbox;
+  secrets: LocalSecrets;
+  tracker: WorkTracker;
+  jsonl: JsonlWriter;
+  logs: LocalLogs;
+  records: StackRecords;
+  /** Where the ops topic's messages go (`ops.jsonl`). */
+  opsPath: string;
+  onAwsCall?: AwsCallListener | undefined;
+}
+
+export interface LocalComposition {
+  readonly scheduler: LocalScheduler;
+  readonly environments: LocalEnvironments;
+  /** Runs ingest for an S3 event as S3 does: an async invocation, 2 retries, then a dead letter. */
+  invokeIngest(event: S3Event, upload: UploadRecord): void;
+  /** Stops timers and queues and closes the functions' clients. */
+  stop(): void;
+}
+
+export function composeLocalStack(options: CompositionOptions): LocalComposition {
+  const { config, resources, clock, tracker, records, receivers } = options;
+  const scale = options.delayScale;
+  const sleep = (ms: number) => delay(Math.round(ms * scale));
+  const wallStart = Date.now();
+  const visibilityDelayMs = (attempt: number) => 200 * 2 ** (attempt - 1) * scale;
+  const now = () => clock.now();
+  const deadLetter = records.deadLetter;
+
+  // Booted below; queues and the scheduler call them only once work arrives.
+  let fns: LocalFunctions | undefined;
+  const functions = (): LocalFunctions => {
+    if (!fns) throw new LocalStackError('The local functions are not booted yet.');
+    return fns;
+  };
+
+  // ── SNS, SQS, EventBridge Scheduler ──────────────────────────────────────
+  const router = new LocalSnsRouter({
+    tracker,
+    deadLetter,
+    now,
+    onPublish: (n) => records.notePublished(n),
+  });
+  const queues = {
+    press: new LocalQueue({
+      name: 'press',
+      consumer: (event) => functions().dispatch(event),
+      tracker,
+      deadLetter,
+      batchSize: 1,
+      concurrency: 2,
+      maxReceiveCount: 3,
+      visibilityDelayMs,
+      now,
+    }),
+    send: new LocalQueue({
+      name: 'send',
+      consumer: async (event) => {
+        const response = await functions().send(event);
+        records.changed();
+        return response;
+      },
+      tracker,
+      deadLetter,
+      batchSize: 5,
+      concurrency: 4,
+      maxReceiveCount: 5,
+      visibilityDelayMs,
+      now,
+      onEnqueue: (body) => records.noteQueuedForSending(body),
+    }),
+    website: new LocalQueue({
+      name: 'website',
+      consumer: (event) => functions()['website-hook'](event),
+      tracker,
+      deadLetter,
+      batchSize: 1,
+      concurrency: 1,
+      maxReceiveCount: 4,
+      visibilityDelayMs,
+      now,
+    }),
+  };
+
+  // Schedule targets by function ARN, as EventBridge Scheduler invokes them.
+  const targets = new Map<string, (event: unknown) => Promise<void>>([
+    [
+      resources.functions.release,
+      async (event) => records.noteRelease(await functions().release(event)),
+    ],
+  ]);
+  const scheduler = new LocalScheduler({
+    clock,
+    tracker,
+    deadLetter,
+    fire: async (payload, schedule) => {
+      const arn = services.scheduleTarget(schedule.name);
+      const target = arn === undefined ? undefined : targets.get(arn);
+      if (!target) {
+        throw new LocalStackError(
+          `Schedule ${schedule.name} targets ${arn}, not a local function.`,
+        );
+      }
+      // The scheduler hands the target its Input as the event (parsed JSON).
+      await target(JSON.parse(payload));
+    },
+  });
+
+  const services = new InProcessAws({
+    router,
+    queues: Object.values(queues),
+    scheduler,
+    secrets: [
+      {
+        arn: resources.secrets['unsubscribe-key'],
+        name: 'herald-local/unsubscribe-key',
+        value: options.secrets.unsubscribeKey,
+      },
+      {
+        arn: resources.secrets['webhook-secret'],
+        name: 'herald-local/webhook-secret',
+        value: options.secrets.webhookSecret,
+      },
+    ],
+  });
+
+  // ── The functions, through their entries ──────────────────────────────────
+  const aws = new LocalAwsClients({
+    endpoints: options.endpoints,
+    services,
+    outbox: options.outbox,
+    onAwsCall: options.onAwsCall,
+  });
+  const environments = localEnvironments({
+    config,
+    resources,
+    unsubscribeUrl: receivers.unsubscribeUrl,
+    hookUrl: receivers.hookUrl,
+    sendRatePerSecond: options.sendRatePerSecond,
+  });
+  const runtimeFor = (name: keyof LocalFunctions): FunctionRuntime => ({
+    clients: aws.factoryFor(name),
+    logger: options.logs.forFunction(name),
+    // The pacer measures elapsed time, so send's clock keeps moving even when the stack's is frozen.
+    clock: name === 'send' ? () => new Date(clock.now().getTime() + (Date.now() - wallStart)) : now,
+    sleep,
+  });
+  try {
+    fns = bootLocalFunctions(environments, runtimeFor);
+  } catch (error) {
+    aws.destroy();
+    throw error;
+  }
+  receivers.setUnsubscribeHandler(fns.unsubscribe);
+
+  // ── Subscriptions: press and website queues use raw delivery (the body is the message) ──
+  router.subscribe({
+    topic: 'press',
+    name: 'press-queue',
+    deliver: async (n) => void queues.press.send([n.body]),
+  });
+  router.subscribe({
+    topic: 'website',
+    name: 'website-queue',
+    deliver: async (n) => void queues.website.send([n.body]),
+  });
+  router.subscribe({
+    topic: 'ops',
+    name: 'ops-file',
+    deliver: async (n) => {
+      await options.jsonl.append(options.opsPath, {
+        subject: n.subject ?? null,
+        text: n.body,
+        receivedAt: n.timestamp,
+      });
+      records.changed();
+    },
+  });
+  for (const partner of config.partners.subscriptions) {
+    const subscription = {
+      topic: 'partners' as const,
+      name: partner.name,
+      ...(partner.filterPolicy ? { filterPolicy: partner.filterPolicy } : {}),
+      // SNS's HTTP/S default is 3 retries; locally the waits are short.
+      policy: { attempts: 4, delayMs: (retry: number) => 250 * 2 ** (retry - 1) * scale },
+      deliver: async (n: Notification) => {
+        const raw = partner.rawMessageDelivery === true && partner.protocol === 'https';
+        const envelope = toSnsEnvelope(n, router.subscriptionArn(subscription));
+        const response = await fetch(receivers.partnerUrl(partner.name), {
+          method: 'POST',
+          headers: {
+            'content-type': 'text/plain; charset=UTF-8',
+            'x-amz-sns-message-type': 'Notification',
+            'x-amz-sns-message-id': n.messageId,
+            'x-amz-sns-topic-arn': envelope.TopicArn,
+            'x-amz-sns-subscription-arn': router.subscriptionArn(subscription),
+            ...(raw ? { 'x-amz-sns-rawdelivery': 'true' } : {}),
+          },
+          body: raw ? n.body : JSON.stringify(envelope),
+        });
+        await response.body?.cancel();
+        if (!response.ok) {
+          throw new PartnerDeliveryError(
+            `The ${partner.name} endpoint answered ${response.status}.`,
+          );
+        }
+        records.changed();
+      },
+    };
+    router.subscribe(subscription);
+  }
+
+  // S3 → ingest, as an async Lambda invocation: 2 retries, then the on-failure destination.
+  const invokeIngest = (event: S3Event, upload: UploadRecord) => {
+    tracker.track(async () => {
+      let lastError: unknown;
+      for (let attempt = 1; attempt <= 3; attempt += 1) {
+        if (attempt > 1) await sleep(500 * attempt);
+        try {
+          const outcomes: IngestOutcome[] = await functions().ingest(event);
+          const outcome = outcomes[0];
+          if (outcome) {
+            upload.outcome = outcome;
+            delete upload.failure;
+          }
+          records.changed();
+          return;
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      upload.failure = lastError instanceof Error ? lastError.message : String(lastError);
+      await deadLetter({
+        source: 'lambda:ingest',
+        reason:
+          lastError instanceof Error
+            ? `${lastError.name}: ${lastError.message}`
+            : String(lastError),
+        body: JSON.stringify(event),
+        attempts: 3,
+        failedAt: clock.now().toISOString(),
+      });
+    });
+  };
+
+  return {
+    scheduler,
+    environments,
+    invokeIngest,
+    stop() {
+      scheduler.stop();
+      router.stop();
+      for (const queue of Object.values(queues)) queue.stop();
+      aws.destroy();
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * The local stack's bookkeeping: what it saw happen (uploads and their ingest outcomes,
+ * messages published, recipients queued for sending, releases, dead letters), kept so
+ * `summary()` can say what happened to each statement. Nothing here takes part in the
+ * pipeline; the composition (local/composition.ts) reports to it.
+ */
+import type { S3Event } from 'aws-lambda';
+import type { ReleaseOutcome, SweepOutcome } from '../functions/release/handler';
+import { parseSendBatch } from '../functions/shared/messages';
+import type { JsonlWriter } from './jsonl';
+import type { Outbox } from './outbox';
+import type { DeadLetter } from './queues';
+import type { Receivers } from './receivers';
+import type { Notification } from './sns-router';
+import { buildSummary, revisionKey, type StackSummary, type UploadRecord } from './summary';
+
+export interface StackRecordsOptions {
+  stateDir: string;
+  jsonl: JsonlWriter;
+  /** Where dead letters are appended (`dead-letters.jsonl`). */
+  deadLettersPath: string;
+  /** Called whenever something observable happened. */
+  changed: () => void;
+}
+
+export class StackRecords {
+  /** Ingest results per S3 event, in arrival order. */
+  readonly uploads: UploadRecord[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  /** Every SNS message published, in order. */
+  readonly published: Notification[] = [];
+  /** The last S3 event per key, for `redeliver`. */
+  readonly lastEvent = new Map<string, S3Event>();
+  /** `<id>#<rev>` → lower-case emails queued for sending. */
+  private readonly selected = new Map<string, Set<string>>();
+  /** `<id>#<rev>` → lower-case emails in send batches that were dead-lettered. */
+  private readonly deadLettered = new Map<string, Set<string>>();
+  /** `<id>#<rev>` made public. */
+  private readonly released = new Set<string>();
+
+  constructor(private readonly options: StackRecordsOptions) {}
+
+  readonly changed = (): void => this.options.changed();
+
+  /** The dead-letter sink of every local queue, topic subscription, schedule and trigger. */
+  readonly deadLetter = async (letter: DeadLetter): Promise<void> => {
+    this.deadLetters.push(letter);
+    if (letter.source === 'queue:send') {
+      const batch = sendBatchOf(letter.body);
+      if (batch) addTo(this.deadLettered, batch.key, batch.emails);
+    }
+    await this.options.jsonl.append(this.options.deadLettersPath, letter);
+    this.changed();
+  };
+
+  /** A new upload seen by the S3 trigger (or a redelivery); its outcome is filled in later. */
+  upload(key: string): UploadRecord {
+    const upload: UploadRecord = { file: key.slice('incoming/'.length), key };
+    this.uploads.push(upload);
+    return upload;
+  }
+
+  notePublished(notification: Notification): void {
+    this.published.push(notification);
+    if (
+      notification.topic === 'partners' &&
+      notification.attributes.type?.StringValue === 'statement.released'
+    ) {
+      const statement = envelopeStatement(notification.body);
+      if (statement) this.released.add(revisionKey(statement.id, statement.revision));
+    }
+    this.changed();
+  }
+
+  /** A body accepted by the send queue (a SendBatch from dispatch). */
+  noteQueuedForSending(body: string): void {
+    const batch = sendBatchOf(body);
+    if (batch) addTo(this.selected, batch.key, batch.emails);
+  }
+
+  noteRelease(outcome: ReleaseOutcome | SweepOutcome): void {
+    const released = 'type' in outcome ? outcome.released : [outcome];
+    for (const r of released) {
+      if (r.outcome === 'released') this.released.add(revisionKey(r.id, r.revision));
+    }
+    this.changed();
+  }
+
+  summary(sources: {
+    outbox: Outbox;
+    receivers: Receivers;
+    partnerNames: readonly string[];
+  }): StackSummary {
+    const emailed = new Map<string, Set<string>>();
+    for (const entry of sources.outbox.entries)
+      addTo(emailed, revisionKey(entry.id, entry.revision), [entry.recipient]);
+    const partnerMessages = new Map<string, string[]>();
+    for (const [name, records] of sources.receivers.partners) {
+      partnerMessages.set(
+        name,
+        records.map((r) => {
+          const statement = (r.message as { statement?: { id?: string; revision?: number } } | null)
+            ?.statement;
+          return revisionKey(statement?.id ?? '', statement?.revision ?? 0);
+        }),
+      );
+    }
+    return buildSummary({
+      stateDir: this.options.stateDir,
+      uploads: this.uploads,
+      selected: this.selected,
+      deadLettered: this.deadLettered,
+      emailed,
+      partnerMessages,
+      partnerNames: sources.partnerNames,
+      released: this.released,
+      deadLetters: this.deadLetters.length,
+      duplicateEmails: sources.outbox.duplicates().length,
+    });
+  }
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, values: readonly string[]): void {
+  const set = map.get(key) ?? new Set<string>();
+  for (const v of values) set.add(v.toLowerCase());
+  map.set(key, set);
+}
+
+function sendBatchOf(body: string): { key: string; emails: string[] } | null {
+  try {
+    const batch = parseSendBatch(body);
+    return {
+      key: revisionKey(batch.id, batch.revision),
+      emails: batch.recipients.map((r) => r.email),
+    };
+  } catch {
+    // Not a SendBatch: the send handler reports malformed batches itself.
+    return null;
+  }
+}
+
+function envelopeStatement(body: string): { id: string; revision: number } | null {
+  try {
+    const envelope = JSON.parse(body) as { statement?: { id?: unknown; revision?: unknown } };
+    const { id, revision } = envelope.statement ?? {};
+    return typeof id === 'string' && typeof revision === 'number' ? { id, revision } : null;
+  } catch {
+    // Malformed envelopes are the partners' problem to report, not the summary's.
+    return null;
+  }
+}
