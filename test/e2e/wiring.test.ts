@@ -98,7 +98,7 @@ describe('the local stack boots each function through its entry', () => {
         'release s3:PutObject',
         'release sns:Publish',
         'website-hook secretsmanager:GetSecretValue',
-        'website-hook dynamodb:PutItem',
+        'website-hook dynamodb:UpdateItem',
       ]),
     );
     // Nothing triggers feedback locally; every other function ran.
