@@ -37,6 +37,9 @@ import { LocalSnsRouter, type Notification, toSnsEnvelope } from './sns-router';
 import type { UploadRecord } from './summary';
 import type { WorkTracker } from './tracker';
 
+/** How often a running local stack sweeps for overdue releases. */
+const SWEEP_INTERVAL_MS = 60_000;
+
 export class PartnerDeliveryError extends LocalStackError {
   override name = 'PartnerDeliveryError';
 }
@@ -66,6 +69,11 @@ export interface LocalComposition {
   readonly environments: LocalEnvironments;
   /** Runs ingest for an S3 event as S3 does: an async invocation, 2 retries, then a dead letter. */
   invokeIngest(event: S3Event, upload: UploadRecord): void;
+  /**
+   * The overdue-release sweep, as the EventBridge rule runs it in AWS: `release` with
+   * `{type: "sweep"}`. A running clock runs it every minute by itself.
+   */
+  sweep(): Promise<void>;
   /** Stops timers and queues and closes the functions' clients. */
   stop(): void;
 }
@@ -295,11 +303,30 @@ export function composeLocalStack(options: CompositionOptions): LocalComposition
     });
   };
 
+  const sweep = () =>
+    new Promise<void>((resolve) => {
+      tracker.track(async () => {
+        try {
+          records.noteRelease(await functions().release({ type: 'sweep' }));
+        } catch {
+          // A failed sweep is logged by release; the next one retries.
+        } finally {
+          resolve();
+        }
+      });
+    });
+  // AWS runs the sweep every 5 minutes; locally a minute keeps a lost release visible sooner.
+  const sweeper =
+    clock.mode === 'frozen' ? undefined : setInterval(() => void sweep(), SWEEP_INTERVAL_MS);
+  sweeper?.unref();
+
   return {
     scheduler,
     environments,
     invokeIngest,
+    sweep,
     stop() {
+      if (sweeper) clearInterval(sweeper);
       scheduler.stop();
       router.stop();
       for (const queue of Object.values(queues)) queue.stop();

@@ -136,6 +136,8 @@ export interface LocalStack {
   drain(): Promise<void>;
   /** Moves the clock, fires the releases due by then, and drains. */
   advanceClock(to: Date | string): Promise<void>;
+  /** Runs the overdue-release sweep now (AWS: an EventBridge rule every 5 minutes). */
+  sweep(): Promise<void>;
   /** Advances past every pending embargo lift; resolves with the new time (null if none). */
   fastForward(): Promise<Date | null>;
   summary(): StackSummary;
@@ -330,6 +332,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     drain,
     async advanceClock(to) {
       scheduler.advanceTo(typeof to === 'string' ? new Date(to) : to);
+      await drain();
+      // As the EventBridge rule would, some minutes on: a release whose schedule was lost.
+      await composition.sweep();
+      await drain();
+    },
+    async sweep() {
+      await composition.sweep();
       await drain();
     },
     async fastForward() {

@@ -118,4 +118,29 @@ describe('a future embargo', () => {
       await stack.stop();
     }
   });
+
+  it('a release whose schedule was deleted is made by the overdue-release sweep after the lift', async () => {
+    const stack = await startTestStack({ now: new Date('2024-02-20T09:00:00Z') });
+    try {
+      await stack.upload('01.json', await stack.readExample('01-bscp-serious-case-review.json'));
+      await stack.drain();
+      const [schedule] = stack.scheduler.pending();
+      expect(schedule?.at).toBe('2024-02-21T00:01:00.000Z');
+      // Someone deletes the schedule by hand (or its retries ran out).
+      await stack.scheduler.delete(schedule?.name ?? '');
+
+      await stack.advanceClock('2024-02-21T00:01:30Z');
+      expect(await stack.hooks()).toEqual([]);
+
+      // Minutes later the sweep (an EventBridge rule in AWS) finds the release owed.
+      await stack.advanceClock('2024-02-21T00:06:00Z');
+      const hooks = (await stack.hooks()).map((h) => JSON.parse(h.body) as { type: string });
+      expect(hooks.map((h) => h.type)).toEqual(['statement.released']);
+      const ops = await stack.ops();
+      expect(ops.map((m) => m.subject)).toContain(`Herald: released ${ID} r1 (late)`);
+      expect(stack.summary().statements[0]?.release.released).toBe(true);
+    } finally {
+      await stack.stop();
+    }
+  });
 });
