@@ -3,6 +3,7 @@
  * at once (DESIGN §3). Pure: no I/O. Never throws for bad input.
  */
 import { createHash } from 'node:crypto';
+import { emailSizeWarnings } from '../render/markdown';
 import type { EmbargoInfo, Issue } from '../types';
 import { plainEnglishErrors, sortIssues, toIssues } from '../validation/issues';
 import { readJsonObject, toBytes } from '../validation/json';
@@ -78,7 +79,12 @@ export function parseStatement(
     options.now,
     options.defaultTimezone ?? DEFAULT_TIMEZONE,
   );
-  warnings.push(...resolved.warnings, ...channelWarnings(statement));
+  warnings.push(
+    ...resolved.warnings,
+    ...channelWarnings(statement),
+    // A long email goes out, but Gmail clips it: worth knowing before journalists see it.
+    ...(statement.channels?.press === false ? [] : emailSizeWarnings(statement)),
+  );
   return {
     ok: true,
     statement,
