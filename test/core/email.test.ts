@@ -13,11 +13,7 @@ import {
 } from '../../core/render/email';
 import { fillSlots, type SlotValues } from '../../core/render/slots';
 import { resolveEmbargo } from '../../core/statement/embargo';
-import {
-  type Statement,
-  type StatementInput,
-  statementSchema,
-} from '../../core/statement/schema';
+import { type Statement, type StatementInput, statementSchema } from '../../core/statement/schema';
 import { sampleInput, sampleStatement } from '../fixtures/statements';
 
 const BEFORE_LIFT = new Date('2024-02-01T09:00:00Z');
