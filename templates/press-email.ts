@@ -96,7 +96,10 @@ const DARK_SECONDARY = '#C4C6C8';
 const DARK_LINK = '#8AB4F8';
 const DARK_CALLOUT = '#2B2B2B';
 
-/** Classes the dark palette hooks on (MJML puts `css-class` on a section's outer div and on <body>). */
+/**
+ * Classes the dark palette hooks on. MJML puts `css-class` on a section's outer
+ * div and on <body>; the body's colour is also inline on the div inside it.
+ */
 const C = {
   page: 'herald-page',
   card: 'herald-card',
@@ -113,7 +116,7 @@ const C = {
 const DARK_CSS = `
 :root { color-scheme: light dark; supported-color-schemes: light dark; }
 @media (prefers-color-scheme: dark) {
-  body, .${C.page} { background-color: ${DARK_PAGE} !important; }
+  body, .${C.page}, .${C.page} > div { background-color: ${DARK_PAGE} !important; }
   .${C.card}, .${C.card} > table { background: ${DARK_CARD} !important; background-color: ${DARK_CARD} !important; }
   .${C.ink} { color: ${DARK_TEXT} !important; }
   .${C.muted} { color: ${DARK_SECONDARY} !important; }
