@@ -65,7 +65,7 @@ export class EmailRenderError extends HeraldError {
 }
 
 /**
- * The rendered HTML is EMAIL_MAX_BYTES or more: Gmail would clip it. The
+ * The rendered HTML is EMAIL_MAX_BYTES or more (absurdly expanding Markdown). The
  * author's problem, not Herald's: `issue` is what to report (ingest rejects
  * the file with it), and `field` the Markdown field that takes the most room.
  */

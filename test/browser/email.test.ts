@@ -64,7 +64,8 @@ const describeViolations = (violations: Awaited<ReturnType<typeof runAxe>>) =>
     )
     .join('\n');
 
-describe('example emails in Chromium', () => {
+// Each test walks every example in one page; on a busy shared machine that can pass 30 s.
+describe('example emails in Chromium', { timeout: 120_000 }, () => {
   it('covers every example, at least one of them embargoed', () => {
     expect(emails.length).toBeGreaterThanOrEqual(6);
     expect(emails.filter((e) => e.embargoed).length).toBeGreaterThanOrEqual(2);

@@ -231,7 +231,9 @@ describe('herald validate: usage and unreadable paths', () => {
       expect(result.code, label).toBe(0);
       expect(result.stdout, label).toMatch(/^Usage: herald/);
     }
-  });
+    // Six CLI processes at once (dev loads the emulators): on a shared, busy machine
+    // they need more than the default 30 s.
+  }, 120_000);
 
   it('prints the version from package.json for --version and -V', async () => {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
