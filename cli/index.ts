@@ -3,6 +3,7 @@
  * up and maps every failure to a sentence and an exit code (0 ok, 1 invalid
  * input, 2 usage or unreadable paths) — never a stack trace.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/errors';
 import { EXIT, UsageError } from './output';
@@ -16,12 +17,21 @@ export function buildProgram(): Command {
     .description(
       'Herald: get an official statement to the press, partners and the website, at the right moment, exactly once.',
     )
+    .version(packageVersion(), '-V, --version', 'print the Herald version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerValidateCommand(program);
   registerRenderCommand(program);
   registerStatusCommand(program);
   return program;
+}
+
+/** The version in package.json, the one place it is kept. */
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  );
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg ? String(pkg.version) : '';
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -8,9 +8,10 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../core/config/load';
 import { buildPartnerMessage } from '../core/envelope';
-import { buildRawMessage } from '../core/mime';
+import { buildRawMessage, greetingFor } from '../core/mime';
 import { renderStatement } from '../core/render';
 import { EmailTooLargeError, escapeHtml } from '../core/render/email';
+import { fromHeader } from '../core/render/sender';
 import { fillSlots } from '../core/render/slots';
 import { createUnsubscribeToken } from '../core/security/unsubscribe-token';
 import { checkSocialOverrides } from '../core/social';
@@ -25,6 +26,8 @@ import { lifecycleWarnings, parseNow } from './validate';
  * The name is quoted: bare parentheses are an RFC 5322 comment, which mail libraries drop.
  */
 const EXAMPLE_SENDER = '"Herald Press Office (example)" <press@example.org>';
+/** The sample journalist the preview is addressed to, so it has the greeting real emails have. */
+const SAMPLE_RECIPIENT_NAME = 'Sam Sample';
 const EXAMPLE_UNSUBSCRIBE_BASE = 'https://unsubscribe.example.org/u';
 const PREVIEW_SECRET = 'herald-render-preview-only';
 
@@ -36,6 +39,7 @@ export function partnerTypeFor(statement: Statement): PartnerMessageType {
 interface RenderOptions {
   out: string;
   recipient: string;
+  recipientName: string;
   config?: string;
   now?: string;
 }
@@ -52,6 +56,11 @@ export function registerRenderCommand(program: Command): void {
       '--recipient <email>',
       'the journalist the sample email is addressed to',
       'journalist@example.com',
+    )
+    .option(
+      '--recipient-name <name>',
+      'their name as the press list has it: the greeting reads "Dear <name>,"; "" for none',
+      SAMPLE_RECIPIENT_NAME,
     )
     .option(
       '--config <file>',
@@ -96,7 +105,10 @@ export function registerRenderCommand(program: Command): void {
       const { statement, embargo } = parsed;
       let rendered: Awaited<ReturnType<typeof renderStatement>>;
       try {
-        rendered = await renderStatement(statement, { embargo });
+        rendered = await renderStatement(statement, {
+          embargo,
+          displayName: config?.sender.displayName,
+        });
       } catch (error) {
         if (!(error instanceof EmailTooLargeError)) throw error;
         for (const line of formatIssues(file, [error.issue])) process.stderr.write(`${line}\n`);
@@ -105,18 +117,28 @@ export function registerRenderCommand(program: Command): void {
       }
       const token = createUnsubscribeToken(options.recipient, PREVIEW_SECRET);
       const unsubscribeUrl = `${EXAMPLE_UNSUBSCRIBE_BASE}?t=${encodeURIComponent(token)}`;
-      const greeting = '';
+      // Exactly what goes out: the same greeting and From header the send function builds.
+      const recipient = {
+        email: options.recipient,
+        ...(options.recipientName.trim() ? { name: options.recipientName } : {}),
+      };
+      const greeting = greetingFor(recipient);
+      const from = fromHeader(rendered.email.fromName, config?.sender.from ?? EXAMPLE_SENDER);
       const partner = buildPartnerMessage(statement, rendered, partnerTypeFor(statement), now);
-      const eml = await buildRawMessage(
-        rendered.email,
-        { email: options.recipient },
-        { from: config?.sender.from ?? EXAMPLE_SENDER, unsubscribeUrl, date: now },
-      );
+      const eml = await buildRawMessage(rendered.email, recipient, {
+        from,
+        unsubscribeUrl,
+        date: now,
+      });
 
       const out = resolve(options.out);
       const files: Record<string, string | Buffer> = {
         'email.html': fillSlots(rendered.email.html, { unsubscribeUrl, greeting }, escapeHtml),
-        'email.txt': fillSlots(rendered.email.text, { unsubscribeUrl, greeting }),
+        // As the MIME text part: no blank lines first when there is no greeting.
+        'email.txt': fillSlots(rendered.email.text, { unsubscribeUrl, greeting }).replace(
+          /^\n+/,
+          '',
+        ),
         'email.eml': eml,
         'social.json': `${JSON.stringify(rendered.social, null, 2)}\n`,
         'envelope.json': `${JSON.stringify(partner.message, null, 2)}\n`,
@@ -138,6 +160,10 @@ export function registerRenderCommand(program: Command): void {
         [
           `Rendered ${statement.id} revision ${statement.revision}: "${rendered.email.subject}"`,
           ...Object.keys(files).map((name) => `  ${join(out, name)}`),
+          `From: ${from}`,
+          greeting
+            ? `Addressed to a sample journalist, ${recipient.name} <${recipient.email}>, so it opens "${greeting}" as sent emails do (each journalist's own name from the press list; no greeting for one without a name).`
+            : `Addressed to a sample journalist, ${recipient.email}, with no name: sent emails to journalists without a name in the press list have no greeting either.`,
           config
             ? `Sender from ${configPath}.`
             : 'No herald.config.json found: the sender and unsubscribe link are example values.',

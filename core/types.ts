@@ -21,6 +21,24 @@ export interface EmbargoInfo {
 }
 
 /**
+ * The embargo a statement had before a later revision moved it (render option
+ * `liftMoved`): the email then says the lift has moved, or that the embargo
+ * was lifted early when none is in force any more.
+ */
+export interface LiftMoved {
+  /** The lift time journalists were told before. */
+  from: EmbargoInfo;
+}
+
+/**
+ * Which name the From header shows (herald.config.json `sender.displayName`):
+ * the statement's organisation name, its short name (falling back to the name),
+ * or the name written in `sender.from` for every statement.
+ */
+export const SENDER_DISPLAY_NAMES = ['organisation', 'shortName', 'fixed'] as const;
+export type SenderDisplayName = (typeof SENDER_DISPLAY_NAMES)[number];
+
+/**
  * Per-recipient slots. The email is rendered once per statement revision with
  * these left open; the sender fills them for each journalist without re-running MJML.
  */
@@ -43,6 +61,13 @@ export interface RenderedEmail {
   text: SlottedText;
   /** The media contact, used as Reply-To when they have an email address. */
   replyTo: { name: string; address: string } | null;
+  /**
+   * The From display name for this statement (e.g. the organisation's name),
+   * to put on the configured sender address: `fromHeader(fromName, sender.from)`
+   * in core/render/sender. Absent: the configured `sender.from` as it is
+   * (`displayName: "fixed"`, and emails rendered before this field existed).
+   */
+  fromName?: string | undefined;
 }
 
 export interface SocialPost {

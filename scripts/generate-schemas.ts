@@ -68,6 +68,13 @@ const STATEMENT_ANNOTATIONS: Record<string, JsonObject> = {
   'social.url': { format: 'uri', pattern: '^https://' },
 };
 
+const CONFIG_ANNOTATIONS: Record<string, JsonObject> = {
+  'sender.displayName': {
+    description:
+      'The From name on the sender.from address: "organisation" (the statement\'s organisation name, default), "shortName" (its short name when it has one) or "fixed" (the name in sender.from).',
+  },
+};
+
 /** Every schema written to schemas/, in one list so adding one is one entry. */
 export const SCHEMAS: readonly SchemaEntry[] = [
   {
@@ -86,6 +93,7 @@ export const SCHEMAS: readonly SchemaEntry[] = [
     title: 'Herald configuration',
     description:
       'herald.config.json, read by the CDK app and the local stack (DESIGN §5). Generated from core/config/schema.ts by `npm run schemas`.',
+    annotations: CONFIG_ANNOTATIONS,
   },
   {
     file: 'partner-message.schema.json',

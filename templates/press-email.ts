@@ -3,14 +3,33 @@
  * bundling needs no file reads, built with the escaping `mjml` tag: every text
  * value is HTML-escaped unless it is `TrustedHtml` (Markdown output, fragments).
  *
- * Accessibility and client rules (../shared/notes/render-quality.md): lang/dir
- * on <mjml>, exactly one h1 (the headline), h2 for sections, body text 18px
- * (never below 16px) at line-height 1.5, 600px wide, a system font stack and
- * no web fonts, links #1D70B8 and underlined, high-contrast notices.
+ * Accessibility and client rules: lang/dir on <mjml>, exactly one h1 (the
+ * headline), h2 for sections, body text 18px (never below 16px) at
+ * line-height 1.5, 600px wide, a system font stack and no web fonts, links
+ * #1D70B8 and underlined, notices at 4.5:1 contrast or more.
+ *
+ * Dark mode, in three kinds of client (docs/architecture.md, "The press email"):
+ * - light: the inline styles below.
+ * - `prefers-color-scheme: dark` (Apple Mail, iOS Mail, Outlook for Mac,
+ *   Thunderbird): the `DARK_CSS` block swaps the palette by class; inline
+ *   styles need `!important` to be overridden.
+ * - forced dark (Gmail and Outlook apps) ignores that and recolours by itself:
+ *   light backgrounds get dark, dark text gets light. Text on a colour such as
+ *   the embargo yellow could end up white on yellow, so every notice keeps its
+ *   text on white (or dark red) inside a coloured frame: whatever the client
+ *   does to white and black, it does to both.
+ *
+ * Tokens that must not break across lines on a phone (dates, lift times,
+ * references, phone numbers, email addresses) sit in `white-space:nowrap`
+ * spans; spaces stay ordinary spaces, so copying a reference or a number
+ * copies what the author wrote.
  */
 import type { EmailLabels } from '../core/render/labels';
-import { LINK_STYLE, type TextDirection } from '../core/render/markdown';
-import { mjml, type TrustedHtml } from '../core/render/mjml-tag';
+import { LINK_STYLE, NOWRAP, type TextDirection } from '../core/render/markdown';
+import { mjml, type TrustedHtml, trusted } from '../core/render/mjml-tag';
+
+/** Text with pieces to keep on one line: `['EMBARGOED until ', {keep: '00:01 GMT, …'}]`. */
+export type Phrase = ReadonlyArray<string | { keep: string }>;
 
 export interface PressEmailView {
   language: string;
@@ -21,8 +40,10 @@ export interface PressEmailView {
   subject: string;
   /** Inbox preview text (≤ 256 characters, not the headline). */
   preview: string;
-  /** `EMBARGOED until … — not for publication …`, or null. */
-  embargoNotice: string | null;
+  /** `EMBARGOED until … — not for publication …` (or that the lift moved), or null. */
+  embargo: Phrase | null;
+  /** `EMBARGO LIFTED EARLY — …` when a later revision lifted the embargo, else null. */
+  liftedEarly: Phrase | null;
   /** A withdrawal: the reason shown in the red banner. */
   withdrawal: { reason: string } | null;
   /** A correction: what changed. */
@@ -37,6 +58,11 @@ export interface PressEmailView {
   organisation: { name: string; website: string | null; logoUrl: string | null };
   headline: string;
   subheading: string | null;
+  /**
+   * A long email (Gmail would clip it): the summary, the media contact and a
+   * note on clipping go in a box under the headline, before the clip.
+   */
+  long: { summary: string } | null;
   body: TrustedHtml | null;
   signoff: { name: string; role: string | null } | null;
   callout: TrustedHtml | null;
@@ -56,15 +82,107 @@ const FONT_STACK =
 const TEXT = '#0B0C0C';
 const SECONDARY_TEXT = '#484949'; // 9:1 on white
 const PAGE = '#F3F2F1';
-const EMBARGO_BG = '#FFDD00'; // black on yellow, 15:1
+const CARD = '#FFFFFF';
+const EMBARGO_YELLOW = '#FFDD00';
 const WITHDRAWN_BG = '#A51D0F'; // white on dark red, 7.5:1
 const ACCENT = '#1D70B8';
+
+// The dark palette (prefers-color-scheme: dark). Contrast on DARK_CARD:
+// text 15:1, secondary 9:1, links 7.5:1; the embargo yellow on DARK_PAGE 14:1.
+const DARK_PAGE = '#0B0C0C';
+const DARK_CARD = '#1B1B1B';
+const DARK_TEXT = '#F3F2F1';
+const DARK_SECONDARY = '#C4C6C8';
+const DARK_LINK = '#8AB4F8';
+const DARK_CALLOUT = '#2B2B2B';
+
+/**
+ * Classes the dark palette hooks on. MJML puts `css-class` on a section's outer
+ * div and on <body>; the body's colour is also inline on the div inside it.
+ */
+const C = {
+  page: 'herald-page',
+  card: 'herald-card',
+  ink: 'herald-ink',
+  muted: 'herald-muted',
+  box: 'herald-box',
+  callout: 'herald-callout',
+  embargoBand: 'herald-embargo-band',
+  embargoBox: 'herald-embargo-box',
+  embargoText: 'herald-embargo-text',
+  reminder: 'herald-embargo-reminder',
+} as const;
+
+const DARK_CSS = `
+:root { color-scheme: light dark; supported-color-schemes: light dark; }
+@media (prefers-color-scheme: dark) {
+  body, .${C.page}, .${C.page} > div { background-color: ${DARK_PAGE} !important; }
+  .${C.card}, .${C.card} > table { background: ${DARK_CARD} !important; background-color: ${DARK_CARD} !important; }
+  .${C.ink} { color: ${DARK_TEXT} !important; }
+  .${C.muted} { color: ${DARK_SECONDARY} !important; }
+  .${C.page} a { color: ${DARK_LINK} !important; }
+  .${C.box} { border-color: ${DARK_TEXT} !important; }
+  .${C.callout} { background-color: ${DARK_CALLOUT} !important; }
+  .${C.embargoBand}, .${C.embargoBand} > table { background: ${DARK_PAGE} !important; background-color: ${DARK_PAGE} !important; }
+  .${C.embargoBox} { background-color: ${DARK_PAGE} !important; border-color: ${EMBARGO_YELLOW} !important; }
+  .${C.embargoText} { color: ${EMBARGO_YELLOW} !important; }
+  .${C.reminder} { border-color: ${EMBARGO_YELLOW} !important; }
+}
+`;
 
 const H1 = 'margin:0 0 16px;font-size:32px;line-height:1.25;font-weight:700';
 const H2 = 'margin:32px 0 12px;font-size:24px;line-height:1.3;font-weight:700';
 const SUBHEADING = 'margin:0 0 24px;font-size:22px;line-height:1.4;font-weight:400';
 const P = 'margin:0 0 16px';
 const META = `margin:0 0 4px;font-size:16px;color:${SECONDARY_TEXT}`;
+/** Longest text kept whole on one line: about a phone screen's width at 18px. */
+const KEEP_MAX = 30;
+
+/**
+ * `text` that must not break across lines. Short text is kept whole; longer
+ * text is kept word by word (a 64-character reference would overflow a
+ * phone screen), and a single word longer than a line may break.
+ */
+function keep(text: string): TrustedHtml {
+  if (text.length <= KEEP_MAX) return mjml`<span style="${NOWRAP}">${text}</span>`;
+  return mjml`${text
+    .split(/(\s+)/)
+    .map((word) =>
+      word.trim() === '' || word.length > KEEP_MAX
+        ? word
+        : mjml`<span style="${NOWRAP}">${word}</span>`,
+    )}`;
+}
+
+/** `00:01 GMT, Wednesday 21 February 2024`: the time and the date each kept whole (together they are too wide for a phone). */
+function keepDisplay(display: string): TrustedHtml {
+  const comma = display.indexOf(', ');
+  if (comma === -1) return keep(display);
+  return mjml`${keep(display.slice(0, comma + 1))} ${keep(display.slice(comma + 2))}`;
+}
+
+function phrase(parts: Phrase): TrustedHtml {
+  return mjml`${parts.map((p) => (typeof p === 'string' ? p : keepDisplay(p.keep)))}`;
+}
+
+/**
+ * An email address that breaks only before its `@` (and, if still too long,
+ * before a dot), never inside a word or at a hyphen.
+ */
+function emailAddress(address: string): TrustedHtml {
+  const at = address.lastIndexOf('@');
+  const pieces = [address.slice(0, at), address.slice(at)].flatMap((part) =>
+    part.length <= KEEP_MAX ? [part] : part.split(/(?=\.)/),
+  );
+  return mjml`${pieces.map(
+    (piece, i) => mjml`${i > 0 ? mjml`<wbr>` : ''}<span style="${NOWRAP}">${piece}</span>`,
+  )}`;
+}
+
+/** A full-width box with a border, as a table so Outlook for Windows draws it too. */
+function box(cls: string, style: string, content: TrustedHtml, marginBottom = 0): TrustedHtml {
+  return mjml`<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:separate;margin:0 0 ${marginBottom}px"><tr><td class="${cls}" style="${style}">${content}</td></tr></table>`;
+}
 
 function notices(view: PressEmailView): TrustedHtml {
   return mjml`
@@ -80,23 +198,38 @@ function notices(view: PressEmailView): TrustedHtml {
     </mj-section>`
     }
     ${
-      view.embargoNotice &&
-      mjml`<mj-section background-color="${EMBARGO_BG}" padding="16px 0">
+      view.embargo &&
+      mjml`<mj-section css-class="${C.embargoBand}" background-color="${EMBARGO_YELLOW}" padding="12px 12px">
       <mj-column>
-        <mj-text color="${TEXT}">
-          <p style="margin:0;font-size:20px;line-height:1.4;font-weight:700">${view.embargoNotice}</p>
-        </mj-text>
+        <mj-text padding="0">${box(
+          C.embargoBox,
+          `background-color:${CARD};border:3px solid ${TEXT};padding:12px 16px`,
+          mjml`<p class="${C.embargoText}" style="margin:0;font-size:20px;line-height:1.4;font-weight:700;color:${TEXT}">${phrase(view.embargo)}</p>`,
+        )}</mj-text>
       </mj-column>
     </mj-section>`
     }
     ${
-      view.correction &&
-      mjml`<mj-section background-color="#FFFFFF" padding="16px 24px 0">
-      <mj-column border="4px solid ${TEXT}" padding="12px 0">
-        <mj-text padding="0 16px">
-          <p style="margin:0 0 4px;font-size:20px;font-weight:700">${view.labels.correctionTitle}</p>
-          <p style="margin:0">${view.labels.correctionReplaces(view.correction.revision)} ${view.correction.text}</p>
-        </mj-text>
+      (view.liftedEarly || view.correction) &&
+      mjml`<mj-section css-class="${C.card}" background-color="${CARD}" padding="16px 0 0">
+      <mj-column>
+        <mj-text>${
+          view.liftedEarly &&
+          box(
+            C.box,
+            `border:4px solid ${TEXT};padding:12px 16px`,
+            mjml`<p class="${C.ink}" style="margin:0;font-size:20px;line-height:1.4;font-weight:700">${phrase(view.liftedEarly)}</p>`,
+            view.correction ? 16 : 0,
+          )
+        }${
+          view.correction &&
+          box(
+            C.box,
+            `border:4px solid ${TEXT};padding:12px 16px`,
+            mjml`<div class="${C.ink}"><p style="margin:0 0 4px;font-size:20px;font-weight:700">${view.labels.correctionTitle}</p>
+          <p style="margin:0">${view.labels.correctionReplaces(view.correction.revision)} ${view.correction.text}</p></div>`,
+          )
+        }</mj-text>
       </mj-column>
     </mj-section>`
     }`;
@@ -108,8 +241,10 @@ function statementMeta(view: PressEmailView): TrustedHtml {
     view.reference && `${view.labels.reference} ${view.reference}`,
     view.issued,
   ].filter((p): p is string => typeof p === 'string' && p !== '');
-  return mjml`<p style="${META}"><strong>${parts.join(' · ')}</strong></p>
-          <p style="${META};margin-bottom:24px">${view.organisation.name}</p>`;
+  // The separator stays at the end of its line: "statement ·" / "Ref: …".
+  const items = parts.map((p, i) => keep(i < parts.length - 1 ? `${p} ·` : p));
+  return mjml`<p class="${C.muted}" style="${META}"><strong>${items.map((item, i) => mjml`${i > 0 ? ' ' : ''}${item}`)}</strong></p>
+          <p class="${C.muted}" style="${META};margin-bottom:24px">${view.organisation.name}</p>`;
 }
 
 function signoff(view: PressEmailView): TrustedHtml | null {
@@ -128,13 +263,41 @@ function links(view: PressEmailView): TrustedHtml | null {
           )}</ul>`;
 }
 
-function mediaContact(view: PressEmailView): TrustedHtml {
+/** Name, role, email and phone as lines of one paragraph. */
+function contactLines(view: PressEmailView): TrustedHtml {
   const c = view.mediaContact;
+  return mjml`<strong>${c.name}</strong>${c.role && mjml`<br>${c.role}`}${
+    c.email &&
+    mjml`<br>${view.labels.email} <a href="${c.email.href}" style="${LINK_STYLE}">${emailAddress(c.email.address)}</a>`
+  }${
+    c.phone &&
+    mjml`<br>${view.labels.phone} <a href="${c.phone.href}" style="${LINK_STYLE};${NOWRAP}">${c.phone.display}</a>`
+  }`;
+}
+
+/** The embargo again beside the media contact: the end of a long email is far from the banner. */
+function embargoReminder(view: PressEmailView, start: 'left' | 'right'): TrustedHtml | null {
+  if (!view.embargo) return null;
+  return mjml`<p class="${C.reminder}" style="margin:0 0 16px;padding-${start}:12px;border-${start}:6px solid ${TEXT};font-weight:700">${phrase(view.embargo)}</p>`;
+}
+
+function mediaContact(view: PressEmailView, start: 'left' | 'right'): TrustedHtml {
   return mjml`<h2 style="${H2}">${view.labels.mediaContact}</h2>
-          <p style="${P}"><strong>${c.name}</strong>${c.role && mjml`<br>${c.role}`}${
-            c.email &&
-            mjml`<br>${view.labels.email} <a href="${c.email.href}" style="${LINK_STYLE}">${c.email.address}</a>`
-          }${c.phone && mjml`<br>${view.labels.phone} <a href="${c.phone.href}" style="${LINK_STYLE}">${c.phone.display}</a>`}</p>`;
+          ${embargoReminder(view, start)}
+          <p style="${P}">${contactLines(view)}</p>`;
+}
+
+/** For a long email: what a journalist needs, above where Gmail clips. */
+function atAGlance(view: PressEmailView): TrustedHtml | null {
+  if (!view.long) return null;
+  return box(
+    C.box,
+    `border:2px solid ${TEXT};padding:16px 16px 0`,
+    mjml`<p style="${P}"><strong>${view.labels.summary}</strong><br>${view.long.summary}</p>
+          <p style="${P}"><strong>${view.labels.mediaContact}</strong><br>${contactLines(view)}</p>
+          <p style="${P}">${view.labels.longEmail}</p>`,
+    24,
+  );
 }
 
 export function pressEmailMjml(view: PressEmailView): string {
@@ -144,6 +307,8 @@ export function pressEmailMjml(view: PressEmailView): string {
   <mj-head>
     <mj-title>${view.subject}</mj-title>
     <mj-preview>${view.preview}</mj-preview>
+    <mj-raw><meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark"></mj-raw>
+    <mj-style>${trusted(DARK_CSS)}</mj-style>
     <mj-attributes>
       <mj-all font-family="${FONT_STACK}" />
       <mj-section padding="0" direction="${view.dir}" />
@@ -152,52 +317,57 @@ export function pressEmailMjml(view: PressEmailView): string {
       <mj-image padding="0 24px 16px" align="${align}" />
     </mj-attributes>
   </mj-head>
-  <mj-body width="600px" background-color="${PAGE}">
+  <mj-body width="600px" background-color="${PAGE}" css-class="${C.page}">
     ${notices(view)}
-    <mj-section background-color="#FFFFFF" padding="24px 0 8px">
+    <mj-section css-class="${C.card}" background-color="${CARD}" padding="24px 0 8px">
       <mj-column>
         ${org.logoUrl && mjml`<mj-image src="${org.logoUrl}" alt="${org.name}" width="200px" />`}
-        <mj-text>
+        <mj-text><div class="${C.ink}">
           <p style="margin:0">${view.greetingSlot}</p>
           ${statementMeta(view)}
           <h1 style="${H1}">${view.headline}</h1>
           ${view.subheading && mjml`<h2 style="${SUBHEADING}">${view.subheading}</h2>`}
+          ${atAGlance(view)}
           ${view.body}
           ${signoff(view)}
-        </mj-text>
+        </div></mj-text>
       </mj-column>
     </mj-section>
     ${
       view.callout &&
-      mjml`<mj-section background-color="#FFFFFF" padding="8px 24px 16px">
-      <mj-column background-color="${PAGE}" border-${align}="8px solid ${ACCENT}" padding="16px 0 0">
-        <mj-text padding="0 16px">${view.callout}</mj-text>
+      mjml`<mj-section css-class="${C.card}" background-color="${CARD}" padding="8px 0 16px">
+      <mj-column>
+        <mj-text>${box(
+          C.callout,
+          `background-color:${PAGE};border-${align}:8px solid ${ACCENT};padding:16px 16px 0`,
+          mjml`<div class="${C.ink}">${view.callout}</div>`,
+        )}</mj-text>
       </mj-column>
     </mj-section>`
     }
-    <mj-section background-color="#FFFFFF" padding="0 0 24px">
+    <mj-section css-class="${C.card}" background-color="${CARD}" padding="0 0 24px">
       <mj-column>
-        <mj-text>
+        <mj-text><div class="${C.ink}">
           ${links(view)}
           ${
             view.notesToEditors &&
             mjml`<h2 style="${H2}">${view.labels.notesToEditors}</h2>
           ${view.notesToEditors}`
           }
-          ${mediaContact(view)}
-        </mj-text>
+          ${mediaContact(view, align)}
+        </div></mj-text>
       </mj-column>
     </mj-section>
     <mj-section padding="24px 0">
       <mj-column>
-        <mj-text font-size="16px" color="${SECONDARY_TEXT}">
+        <mj-text font-size="16px" color="${SECONDARY_TEXT}"><div class="${C.muted}">
           <p style="${P}">${org.name}${
             org.website &&
             mjml`<br><a href="${org.website}" style="${LINK_STYLE}">${org.website}</a>`
           }</p>
           <p style="${P}">${view.labels.whyReceiving(org.name)}</p>
           <p style="margin:0"><a href="${view.unsubscribeSlot}" style="${LINK_STYLE}">${view.labels.unsubscribeLink}</a></p>
-        </mj-text>
+        </div></mj-text>
       </mj-column>
     </mj-section>
   </mj-body>

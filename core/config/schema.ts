@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { emailAddress, isHttpsUrl, isIanaTimeZone } from '../statement/schema';
+import { SENDER_DISPLAY_NAMES } from '../types';
 
 const SUBSCRIPTION_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
@@ -76,6 +77,16 @@ export const configSchema = z.strictObject({
     sesIdentity: z.string().regex(/^(?:[^\s@]+@)?[a-z0-9-]+(\.[a-z0-9-]+)+$/i, {
       error: 'sender.sesIdentity must be the verified SES domain (example.org) or email address.',
     }),
+    /**
+     * The From name on the `sender.from` address: "organisation" (the statement's
+     * organisation.name, the default), "shortName" (organisation.shortName when
+     * it has one) or "fixed" (the name written in sender.from, for every statement).
+     */
+    displayName: z
+      .enum(SENDER_DISPLAY_NAMES, {
+        error: `sender.displayName must be one of ${SENDER_DISPLAY_NAMES.map((n) => `"${n}"`).join(', ')}.`,
+      })
+      .default('organisation'),
   }),
   opsEmails: z.array(emailAddress('Each ops email')).min(1, {
     error:

@@ -6,18 +6,32 @@
  * goes; may be empty) and `unsubscribeUrl` (inside an href). Senders fill them
  * with `fillSlots(email.html, values, escapeHtml)` and
  * `fillSlots(email.text, values)`: slot values are plain text, escaped on fill.
+ *
+ * Size: an email of LONG_EMAIL_BYTES or more (Gmail clips it) is rendered
+ * again with a box under the headline holding the summary, the media contact
+ * and a note on clipping, so everything a journalist needs comes before the
+ * clip; only EMAIL_MAX_BYTES or more is refused (EmailTooLargeError).
  */
 import { randomUUID } from 'node:crypto';
 import mjml2html from 'mjml';
-import { type PressEmailView, pressEmailMjml } from '../../templates/press-email';
+import { type Phrase, type PressEmailView, pressEmailMjml } from '../../templates/press-email';
 import { HeraldError } from '../errors';
 import type { Statement } from '../statement/schema';
-import type { EmbargoInfo, Issue, RenderedEmail, SlotName, SlottedText } from '../types';
+import type {
+  EmbargoInfo,
+  Issue,
+  LiftMoved,
+  RenderedEmail,
+  SenderDisplayName,
+  SlotName,
+  SlottedText,
+} from '../types';
 import { labelsFor } from './labels';
 import {
   EMAIL_MAX_BYTES,
   emailTooLargeMessage,
   firstParagraphText,
+  LONG_EMAIL_BYTES,
   linkText,
   type MarkdownField,
   markdownToHtml,
@@ -31,6 +45,8 @@ import {
   wrapText,
 } from './markdown';
 import { escapeHtml } from './mjml-tag';
+import { telHref } from './phone';
+import { fromNameFor } from './sender';
 import { splitSlots } from './slots';
 
 // Re-exported so callers need one import; summaryOf itself lives in the MJML-free markdown module.
@@ -49,7 +65,7 @@ export class EmailRenderError extends HeraldError {
 }
 
 /**
- * The rendered HTML is EMAIL_MAX_BYTES or more: Gmail would clip it. The
+ * The rendered HTML is EMAIL_MAX_BYTES or more (absurdly expanding Markdown). The
  * author's problem, not Herald's: `issue` is what to report (ingest rejects
  * the file with it), and `field` the Markdown field that takes the most room.
  */
@@ -87,9 +103,58 @@ function isWithdrawn(statement: Statement): boolean {
 // ---------------------------------------------------------------------------
 // Exported pieces other renderers share
 
-/** `EMBARGOED until 00:01 GMT, Wednesday 21 February 2024 — not for publication or broadcast before this time` */
-export function embargoNotice(embargo: EmbargoInfo): string {
-  return `EMBARGOED until ${embargo.display} — not for publication or broadcast before this time`;
+/** Options beside the embargo for renderEmail (and renderStatement). */
+export interface EmailRenderOptions {
+  /**
+   * The embargo this statement had before a later revision moved it. With an
+   * embargo in force the notices say the lift has moved (and from when);
+   * with none any more they say the embargo was lifted early. Subjects stay
+   * as they are. Ignored for a withdrawal.
+   */
+  liftMoved?: LiftMoved | undefined;
+  /** Which name the From header shows (config `sender.displayName`). @default 'organisation' */
+  displayName?: SenderDisplayName | undefined;
+}
+
+/**
+ * `EMBARGOED until 00:01 GMT, Wednesday 21 February 2024 — not for publication
+ * or broadcast before this time`; when the lift has moved: `EMBARGOED until
+ * <new> — the embargo has moved (it was <old>). Not for publication or
+ * broadcast before this time.` Lift times are marked to be kept on one line.
+ */
+export function embargoPhrase(embargo: EmbargoInfo, liftMoved?: LiftMoved): Phrase {
+  if (liftMoved && liftMoved.from.until !== embargo.until) {
+    return [
+      'EMBARGOED until ',
+      { keep: embargo.display },
+      ' — the embargo has moved (it was ',
+      { keep: liftMoved.from.display },
+      '). Not for publication or broadcast before this time.',
+    ];
+  }
+  return [
+    'EMBARGOED until ',
+    { keep: embargo.display },
+    ' — not for publication or broadcast before this time',
+  ];
+}
+
+/** `EMBARGO LIFTED EARLY — this statement was embargoed until <old>; it may now be published.` */
+export function liftedEarlyPhrase(liftMoved: LiftMoved): Phrase {
+  return [
+    'EMBARGO LIFTED EARLY — this statement was embargoed until ',
+    { keep: liftMoved.from.display },
+    '; it may now be published.',
+  ];
+}
+
+function phraseText(phrase: Phrase): string {
+  return phrase.map((p) => (typeof p === 'string' ? p : p.keep)).join('');
+}
+
+/** The embargo notice as text (see embargoPhrase). */
+export function embargoNotice(embargo: EmbargoInfo, liftMoved?: LiftMoved): string {
+  return phraseText(embargoPhrase(embargo, liftMoved));
 }
 
 export const WITHDRAWN_LABEL = 'WITHDRAWN – DO NOT PUBLISH';
@@ -173,19 +238,22 @@ function mailtoHref(address: string): string {
   return `mailto:${encodeURIComponent(address.slice(0, at))}@${encodeURIComponent(address.slice(at + 1))}`;
 }
 
-function telHref(phone: string): string {
-  return `tel:${phone.trim().startsWith('+') ? '+' : ''}${phone.replace(/\D/g, '')}`;
-}
-
 function headingBase(statement: Statement): 2 | 3 {
   // Body headings sit under the subheading (an h2) when there is one, else under the h1.
   return statement.subheading ? 3 : 2;
+}
+
+interface ViewOptions {
+  liftMoved: LiftMoved | undefined;
+  /** Render the long layout (summary and media contact before Gmail's clip). */
+  long: boolean;
 }
 
 function buildView(
   statement: Statement,
   embargo: EmbargoInfo | null,
   slots: Record<SlotName, string>,
+  options: ViewOptions,
 ): PressEmailView {
   const withdrawn = isWithdrawn(statement);
   const dir = textDirection(statement.language);
@@ -198,7 +266,9 @@ function buildView(
     labels,
     subject: emailSubject(statement, embargo),
     preview: previewOf(statement),
-    embargoNotice: embargo && !withdrawn ? embargoNotice(embargo) : null,
+    embargo: embargo && !withdrawn ? embargoPhrase(embargo, options.liftMoved) : null,
+    liftedEarly:
+      !embargo && !withdrawn && options.liftMoved ? liftedEarlyPhrase(options.liftMoved) : null,
     withdrawal:
       withdrawn && statement.withdrawalReason ? { reason: statement.withdrawalReason } : null,
     correction:
@@ -217,6 +287,7 @@ function buildView(
     },
     headline: statement.headline,
     subheading: statement.subheading ?? null,
+    long: options.long && !withdrawn ? { summary: summaryOf(statement) } : null,
     // A withdrawn statement is not sent again: only what identifies it.
     body: withdrawn ? null : markdownToHtml(statement.body, { headingLevel: base, dir }),
     signoff:
@@ -225,7 +296,7 @@ function buildView(
         : null,
     callout:
       !withdrawn && statement.callout
-        ? markdownToHtml(statement.callout, { headingLevel: base, dir })
+        ? markdownToHtml(statement.callout, { headingLevel: base, dir, linkPhones: true })
         : null,
     links: withdrawn ? [] : (statement.links ?? []),
     notesToEditors:
@@ -249,21 +320,53 @@ const SLOT_ORDER: readonly SlotName[] = ['greeting', 'unsubscribeUrl'];
 /**
  * Render the press email once. MJML runs with strict validation and no web
  * fonts; any validation error throws `EmailRenderError`. Slots are markers made
- * from a fresh random nonce, so no statement text can forge one.
+ * from a fresh random nonce, so no statement text can forge one. A long email
+ * is rendered a second time in the long layout; one of EMAIL_MAX_BYTES or more
+ * throws `EmailTooLargeError`.
  */
 export async function renderEmail(
   statement: Statement,
   embargo: EmbargoInfo | null,
+  options: EmailRenderOptions = {},
 ): Promise<RenderedEmail> {
   const nonce = randomUUID().replaceAll('-', '');
   const marker = (slot: SlotName) => `herald-slot-${nonce}-${slot.toLowerCase()}`;
-  const view = buildView(statement, embargo, {
-    greeting: marker('greeting'),
-    unsubscribeUrl: marker('unsubscribeUrl'),
-  });
-  const source = pressEmailMjml(view);
+  const slots = { greeting: marker('greeting'), unsubscribeUrl: marker('unsubscribeUrl') };
+  const render = async (long: boolean) => {
+    const view = buildView(statement, embargo, slots, { liftMoved: options.liftMoved, long });
+    return { view, html: await runMjml(pressEmailMjml(view), statement) };
+  };
 
-  let html: string;
+  let { view, html } = await render(false);
+  // Measured with the slot markers in: about as long as a greeting and an unsubscribe link.
+  if (Buffer.byteLength(html) >= LONG_EMAIL_BYTES && statement.status !== 'withdraw') {
+    ({ view, html } = await render(true));
+  }
+  const bytes = Buffer.byteLength(html);
+  if (bytes >= EMAIL_MAX_BYTES) throw new EmailTooLargeError(bytes, largestField(view));
+
+  const slotted = splitSlots(html, marker);
+  if (slotted.slots.join() !== SLOT_ORDER.join()) {
+    throw new EmailRenderError(
+      `The rendered email has slots [${slotted.slots.join(', ')}]; expected [${SLOT_ORDER.join(', ')}].`,
+    );
+  }
+
+  const contact = statement.mediaContact;
+  const fromName = fromNameFor(statement, options.displayName);
+  return {
+    statementId: statement.id,
+    revision: statement.revision,
+    language: statement.language,
+    subject: view.subject,
+    html: slotted,
+    text: emailText(statement, embargo, options.liftMoved),
+    replyTo: contact.email ? { name: contact.name, address: contact.email } : null,
+    ...(fromName === undefined ? {} : { fromName }),
+  };
+}
+
+async function runMjml(source: string, statement: Statement): Promise<string> {
   try {
     const result = await mjml2html(source, {
       validationLevel: 'strict',
@@ -278,7 +381,7 @@ export async function renderEmail(
         result.errors.map((e) => e.formattedMessage),
       );
     }
-    html = result.html;
+    return result.html;
   } catch (error) {
     if (error instanceof EmailRenderError) throw error;
     const details =
@@ -297,28 +400,6 @@ export async function renderEmail(
       { cause: error },
     );
   }
-
-  // Measured with the slot markers in: about as long as a greeting and an unsubscribe link.
-  const bytes = Buffer.byteLength(html);
-  if (bytes >= EMAIL_MAX_BYTES) throw new EmailTooLargeError(bytes, largestField(view));
-
-  const slotted = splitSlots(html, marker);
-  if (slotted.slots.join() !== SLOT_ORDER.join()) {
-    throw new EmailRenderError(
-      `The rendered email has slots [${slotted.slots.join(', ')}]; expected [${SLOT_ORDER.join(', ')}].`,
-    );
-  }
-
-  const contact = statement.mediaContact;
-  return {
-    statementId: statement.id,
-    revision: statement.revision,
-    language: statement.language,
-    subject: view.subject,
-    html: slotted,
-    text: emailText(statement, embargo),
-    replyTo: contact.email ? { name: contact.name, address: contact.email } : null,
-  };
 }
 
 /** The Markdown field with the most HTML: the one to tell the author to shorten. */
@@ -331,8 +412,15 @@ function largestField(view: PressEmailView): MarkdownField {
   return sizes.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 }
 
-/** The text part: greeting slot, the statement, then a footer ending in the unsubscribe slot. */
-function emailText(statement: Statement, embargo: EmbargoInfo | null): SlottedText {
+/**
+ * The text part: greeting slot, the statement, the embargo again after the
+ * media contact (as in the HTML), then a footer ending in the unsubscribe slot.
+ */
+function emailText(
+  statement: Statement,
+  embargo: EmbargoInfo | null,
+  liftMoved: LiftMoved | undefined,
+): SlottedText {
   const org = statement.organisation;
   const labels = labelsFor(statement.language);
   const footer = [
@@ -340,14 +428,40 @@ function emailText(statement: Statement, embargo: EmbargoInfo | null): SlottedTe
     ...wrapText(labels.whyReceiving(org.name)),
     ...(org.website ? [org.website] : []),
   ].join('\n');
+  const reminder =
+    embargo && !isWithdrawn(statement)
+      ? `\n\n${wrapPhrase(embargoPhrase(embargo, liftMoved)).join('\n')}`
+      : '';
   return {
     parts: [
       '',
-      `\n\n${renderStatementText(statement, embargo)}\n\n${footer}\n${labels.unsubscribeText} `,
+      `\n\n${renderStatementText(statement, embargo, { liftMoved })}${reminder}\n\n${footer}\n${labels.unsubscribeText} `,
       '\n',
     ],
     slots: ['greeting', 'unsubscribeUrl'],
   };
+}
+
+/** Wrapped like wrapText, but never inside a lift time or date (each kept on one line, as in the HTML). */
+function wrapPhrase(phrase: Phrase): string[] {
+  // No-break spaces hold the kept pieces together while wrapping, then become spaces again.
+  const held = phrase
+    .map((p) => (typeof p === 'string' ? p : keptPieces(p.keep).join(' ')))
+    .join('');
+  return wrapText(held).map((line) => line.replaceAll('\u00a0', ' '));
+}
+
+/** `kind · Ref: … · date`, wrapped only between the parts (a part longer than 30 characters may break at its spaces). */
+function wrapKept(parts: readonly string[]): string[] {
+  const held = parts.map((part) => (part.length <= 30 ? part.replace(/ /g, '\u00a0') : part));
+  return wrapText(held.join('\u00a0· ')).map((line) => line.replaceAll('\u00a0', ' '));
+}
+
+/** `00:01 GMT, Wednesday 21 February 2024` → the time and the date, each with no-break spaces. */
+function keptPieces(display: string): string[] {
+  const comma = display.indexOf(', ');
+  const pieces = comma === -1 ? [display] : [display.slice(0, comma + 1), display.slice(comma + 2)];
+  return pieces.map((piece) => piece.replace(/ /g, '\u00a0'));
 }
 
 /**
@@ -355,7 +469,11 @@ function emailText(statement: Statement, embargo: EmbargoInfo | null): SlottedTe
  * notices, kind/reference/date, headline, subheading, body, signoff, callout,
  * links as `label: URL`, notes to editors and the media contact.
  */
-export function renderStatementText(statement: Statement, embargo: EmbargoInfo | null): string {
+export function renderStatementText(
+  statement: Statement,
+  embargo: EmbargoInfo | null,
+  options: Pick<EmailRenderOptions, 'liftMoved'> = {},
+): string {
   const withdrawn = isWithdrawn(statement);
   const labels = labelsFor(statement.language);
   const blocks: string[][] = [];
@@ -369,7 +487,8 @@ export function renderStatementText(statement: Statement, embargo: EmbargoInfo |
       ...wrapText(`${labels.withdrawalExplanation} ${statement.withdrawalReason ?? ''}`),
     );
   } else {
-    if (embargo) add(...wrapText(embargoNotice(embargo)));
+    if (embargo) add(...wrapPhrase(embargoPhrase(embargo, options.liftMoved)));
+    else if (options.liftMoved) add(...wrapPhrase(liftedEarlyPhrase(options.liftMoved)));
     if (isCorrection(statement) && statement.correction) {
       add(...wrapText(`${labels.correctionLine(statement.revision)} ${statement.correction}`));
     }
@@ -380,7 +499,7 @@ export function renderStatementText(statement: Statement, embargo: EmbargoInfo |
     statement.reference && `${labels.reference} ${statement.reference}`,
     formatIssued(statement.issued, statement.language),
   ].filter((p): p is string => typeof p === 'string' && p !== '');
-  add(...wrapText(meta.join(' · ')), ...wrapText(statement.organisation.name));
+  add(...wrapKept(meta), ...wrapText(statement.organisation.name));
   add(...underlined(statement.headline, '='));
   if (statement.subheading) add(...wrapText(statement.subheading));
 

@@ -6,13 +6,27 @@
 
 import { renderSocial } from '../social';
 import type { Statement } from '../statement/schema';
-import type { EmbargoInfo, RenderedEmail, RenderedStatement } from '../types';
+import type {
+  EmbargoInfo,
+  LiftMoved,
+  RenderedEmail,
+  RenderedStatement,
+  SenderDisplayName,
+} from '../types';
 import { renderEmail, renderStatementText } from './email';
 
 export interface RenderOptions {
   /** The embargo in force (from resolveEmbargo), or null. */
   embargo: EmbargoInfo | null;
-  /** The email already rendered for this statement with this embargo (saves a second MJML run). */
+  /**
+   * The embargo before a later revision moved it: the email and the partners'
+   * text say the lift has moved, or that the embargo was lifted early when
+   * `embargo` is null. Subjects and social copy stay as they are.
+   */
+  liftMoved?: LiftMoved | undefined;
+  /** Which name the email's From header shows (config `sender.displayName`). @default 'organisation' */
+  displayName?: SenderDisplayName | undefined;
+  /** The email already rendered for this statement with these options (saves a second MJML run). */
   email?: RenderedEmail | undefined;
 }
 
@@ -20,11 +34,13 @@ export async function renderStatement(
   statement: Statement,
   options: RenderOptions,
 ): Promise<RenderedStatement> {
-  const email = options.email ?? (await renderEmail(statement, options.embargo));
+  const { embargo, liftMoved, displayName } = options;
+  const email =
+    options.email ?? (await renderEmail(statement, embargo, { liftMoved, displayName }));
   return {
     email,
-    social: renderSocial(statement, options.embargo),
-    plainText: renderStatementText(statement, options.embargo),
-    embargo: options.embargo,
+    social: renderSocial(statement, embargo),
+    plainText: renderStatementText(statement, embargo, { liftMoved }),
+    embargo,
   };
 }

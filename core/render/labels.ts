@@ -44,6 +44,10 @@ export interface EmailLabels {
   readonly unsubscribeLink: string;
   /** Before the unsubscribe URL in the text part (followed by a space). */
   readonly unsubscribeText: string;
+  /** Heading of the summary in a long email's opening box. */
+  readonly summary: string;
+  /** A long email's opening box: Gmail and others show only the first part. */
+  readonly longEmail: string;
 }
 
 const ENGLISH: EmailLabels = {
@@ -68,6 +72,9 @@ const ENGLISH: EmailLabels = {
     `You are receiving this email because you are on the press list for statements from ${organisation}.`,
   unsubscribeLink: 'Unsubscribe from these press emails',
   unsubscribeText: 'Unsubscribe:',
+  summary: 'Summary',
+  longEmail:
+    'This is a long statement. Gmail and some other email programs show only the first part of it: choose "View entire message" (or similar) to read it all.',
 };
 
 const WELSH: EmailLabels = {
@@ -97,6 +104,9 @@ const WELSH: EmailLabels = {
     `Rydych yn cael yr e-bost hwn oherwydd eich bod ar restr y wasg ar gyfer datganiadau gan ${organisation}.`,
   unsubscribeLink: "Dad-danysgrifio o'r negeseuon e-bost hyn i'r wasg",
   unsubscribeText: 'Dad-danysgrifio:',
+  summary: 'Crynodeb',
+  longEmail:
+    'Mae hwn yn ddatganiad hir. Mae Gmail a rhai rhaglenni e-bost eraill yn dangos y rhan gyntaf yn unig: dewiswch "View entire message" (neu debyg) i\'w ddarllen i gyd.',
 };
 
 const BY_PRIMARY_SUBTAG: ReadonlyMap<string, EmailLabels> = new Map([

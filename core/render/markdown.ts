@@ -9,7 +9,10 @@
  * - Headings are shifted so the email's outline holds: the headline is the only
  *   h1 and sections are h2, so Markdown `#` becomes `headingLevel` (2 or 3, the
  *   caller picks what sits under its nearest heading), `##` one deeper, and
- *   everything deeper is capped at h4.
+ *   everything deeper is capped at h4. A heading is never more than one level
+ *   deeper than the one before it (`#` then `###` gives h2 then h3), so screen
+ *   reader users navigating by heading never meet a gap.
+ * - With `linkPhones`, UK phone numbers in the text become `tel:` links (./phone).
  * - Email clients drop most <style> blocks, so every element gets inline styles,
  *   set as token attributes (not by rewriting HTML).
  * - A reference-style link (`[text][name]` with one `[name]: https://…` line)
@@ -22,6 +25,7 @@ import MarkdownIt, { type Env as MarkdownEnv, type StateCore, type Token } from 
 import type { Statement } from '../statement/schema';
 import type { Issue } from '../types';
 import { escapeHtml, TrustedHtml } from './mjml-tag';
+import { findPhoneNumbers } from './phone';
 
 export type HeadingLevel = 2 | 3;
 export type TextDirection = 'ltr' | 'rtl';
@@ -30,11 +34,15 @@ export interface MarkdownHtmlOptions {
   /** The level Markdown `#` maps to. */
   headingLevel: HeadingLevel;
   dir?: TextDirection;
+  /** Turn UK phone numbers in the text into `tel:` links (the callout's helpline). */
+  linkPhones?: boolean;
 }
 
 /** Link colour and the body text sizes, shared with the template. */
 export const LINK_COLOUR = '#1D70B8';
 export const LINK_STYLE = `color:${LINK_COLOUR};text-decoration:underline`;
+/** Keeps a phone number, date or reference on one line on a phone screen. */
+export const NOWRAP = 'white-space:nowrap';
 const MAX_HEADING = 4;
 
 const HEADING_STYLES: Record<number, string> = {
@@ -79,6 +87,7 @@ export const REFERENCE_LINK_BUDGET = 30_000;
 interface Env extends MarkdownEnv {
   headingLevel?: HeadingLevel;
   dir?: TextDirection;
+  linkPhones?: boolean;
   /** Address characters reference links asked for so far (kept or not); set by the core rule. */
   referenceChars?: number;
 }
@@ -103,10 +112,17 @@ function setStyle(token: Token, style: string): void {
  * `[x]()` with an empty href) or that would take reference links past
  * REFERENCE_LINK_BUDGET, keeping their text, and style the rest.
  */
-function processInline(children: Token[], env: Env): Token[] {
+function processInline(children: Token[], env: Env, state: StateCore): Token[] {
   const out: Token[] = [];
   const dropped: boolean[] = [];
+  let linkDepth = 0;
   for (const child of children) {
+    if (child.type === 'text' && env.linkPhones && linkDepth === 0) {
+      out.push(...phoneLinks(child, state));
+      continue;
+    }
+    if (child.type === 'link_open') linkDepth++;
+    else if (child.type === 'link_close') linkDepth--;
     if (child.type === 'link_open') {
       const href = String(child.attrGet('href') ?? '');
       let ok = isAllowedUrl(href);
@@ -129,20 +145,55 @@ function processInline(children: Token[], env: Env): Token[] {
   return out;
 }
 
+/** A text token split around the UK phone numbers in it, each wrapped in a styled `tel:` link. */
+function phoneLinks(token: Token, state: StateCore): Token[] {
+  const matches = findPhoneNumbers(token.content);
+  if (matches.length === 0) return [token];
+  const out: Token[] = [];
+  const text = (content: string) => {
+    if (content === '') return;
+    const t = new state.Token('text', '', 0);
+    t.content = content;
+    out.push(t);
+  };
+  let at = 0;
+  for (const m of matches) {
+    text(token.content.slice(at, m.start));
+    const open = new state.Token('link_open', 'a', 1);
+    open.attrs = [
+      ['href', m.href],
+      ['style', `${LINK_STYLE};${NOWRAP}`],
+    ];
+    out.push(open);
+    text(token.content.slice(m.start, m.end));
+    out.push(new state.Token('link_close', 'a', -1));
+    at = m.end;
+  }
+  text(token.content.slice(at));
+  return out;
+}
+
 function emailRule(state: StateCore): void {
   const env = state.env as Env;
   const base = env.headingLevel ?? 3;
   const styles = blockStyles(env.dir ?? 'ltr');
+  // The level of the heading before: the field sits under a heading one above `base`.
+  let previous = base - 1;
+  let open: number = base;
   for (const token of state.tokens) {
-    if (token.type === 'heading_open' || token.type === 'heading_close') {
-      const level = shiftedLevel(
+    if (token.type === 'heading_open') {
+      const shifted = shiftedLevel(
         token.markup.startsWith('#') ? token.markup.length : setextLevel(token),
         base,
       );
-      token.tag = `h${level}`;
-      if (token.nesting === 1) setStyle(token, HEADING_STYLES[level] ?? '');
+      open = Math.min(shifted, previous + 1);
+      previous = open;
+      token.tag = `h${open}`;
+      setStyle(token, HEADING_STYLES[open] ?? '');
+    } else if (token.type === 'heading_close') {
+      token.tag = `h${open}`;
     } else if (token.type === 'inline' && token.children) {
-      token.children = processInline(token.children, env);
+      token.children = processInline(token.children, env, state);
     } else {
       const style = styles[token.type];
       if (style !== undefined) setStyle(token, style);
@@ -174,7 +225,11 @@ const md = createMarkdown();
 
 /** Markdown → inline-styled HTML, safe to interpolate with `trusted` semantics. */
 export function markdownToHtml(source: string, options: MarkdownHtmlOptions): TrustedHtml {
-  const env: Env = { headingLevel: options.headingLevel, dir: options.dir ?? 'ltr' };
+  const env: Env = {
+    headingLevel: options.headingLevel,
+    dir: options.dir ?? 'ltr',
+    linkPhones: options.linkPhones ?? false,
+  };
   return new TrustedHtml(md.render(source, env).trim());
 }
 
@@ -483,17 +538,33 @@ export function summaryOf(statement: Pick<Statement, 'summary' | 'body'>): strin
 // Email size budget (MJML-free, so `herald validate` and ingest can check cheaply)
 
 /**
- * Largest HTML part Herald sends, in UTF-8 bytes: Gmail cuts off ("clips")
- * messages whose HTML is over about 102 KB, hiding the rest behind a link.
+ * Where Gmail cuts off ("clips") an email, in UTF-8 bytes of its HTML: about
+ * 102 KB, hiding the rest behind "View entire message". Rounded down, because
+ * what Gmail counts is not published.
  */
-export const EMAIL_MAX_BYTES = 100_000;
+export const EMAIL_CLIP_BYTES = 100_000;
+
+/**
+ * From this size (a tenth below the clip, since Gmail may count the encoded
+ * part) an email counts as long: the author is warned, and the email opens
+ * with a box holding the summary, the media contact and a note on clipping, so
+ * what Gmail shows before the clip has everything a journalist needs.
+ */
+export const LONG_EMAIL_BYTES = 90_000;
+
+/**
+ * Largest HTML part Herald sends, in UTF-8 bytes. Long statements are fine
+ * (above); this stops Markdown that expands absurdly (thousands of nested
+ * quotes or one-word list items) from becoming a megabyte email.
+ */
+export const EMAIL_MAX_BYTES = 500_000;
 
 /**
  * The press email template's own markup for the smallest statement (head,
  * styles, layout tables, footer), in bytes, rounded down: with it the estimate
  * below stays a lower bound (test/core/render-budget.test.ts checks this).
  */
-export const TEMPLATE_MIN_BYTES = 8_000;
+export const TEMPLATE_MIN_BYTES = 10_000;
 
 export type MarkdownField = 'body' | 'callout' | 'notesToEditors';
 
@@ -503,10 +574,18 @@ const FIELD_NAMES: Record<MarkdownField, string> = {
   notesToEditors: 'notes to editors',
 };
 
-/** `The email would be 148 KB; …`, naming the field to shorten. `atLeast` for an estimate. */
+/** `The email would be 640 KB; …`, naming the field to shorten. `atLeast` for an estimate. */
 export function emailTooLargeMessage(bytes: number, field: MarkdownField, atLeast = false): string {
-  const kb = Math.ceil(bytes / 1000).toLocaleString('en-GB');
-  return `The email would be ${atLeast ? 'at least ' : ''}${kb} KB; email programs such as Gmail cut off emails over about ${EMAIL_MAX_BYTES / 1000} KB. Shorten the ${FIELD_NAMES[field]} or move long material to a linked page.`;
+  return `The email would be ${atLeast ? 'at least ' : ''}${kilobytes(bytes)} KB; Herald sends emails of up to ${kilobytes(EMAIL_MAX_BYTES)} KB, and Gmail already shows only the first ${kilobytes(EMAIL_CLIP_BYTES)} KB or so. Shorten the ${FIELD_NAMES[field]} or move long material to a linked page.`;
+}
+
+function kilobytes(bytes: number): string {
+  return Math.ceil(bytes / 1000).toLocaleString('en-GB');
+}
+
+/** The warning for a long email: it goes out, and the author knows how it will look. */
+export function longEmailMessage(bytes: number, field: MarkdownField, atLeast = false): string {
+  return `The email will be ${atLeast ? 'at least ' : ''}${kilobytes(bytes)} KB, close to or over the ${kilobytes(EMAIL_CLIP_BYTES)} KB or so that Gmail shows before it hides the rest behind "View entire message". It will still go out; Herald puts the embargo, headline, summary and media contact at the top so they are always shown. To send everything in one view, shorten the ${FIELD_NAMES[field]} or move long material to a linked page.`;
 }
 
 /** The statement's Markdown fields the email shows, with the heading level each is rendered at. */
@@ -589,7 +668,8 @@ export function estimateEmailBytes(statement: Statement): number {
  * only, milliseconds): reference links past REFERENCE_LINK_BUDGET, and an
  * email whose lower-bound estimate is already EMAIL_MAX_BYTES or more. Being a
  * lower bound it never rejects an email that would fit; near the limit only
- * the real render can tell (it throws EmailTooLargeError).
+ * the real render can tell (it throws EmailTooLargeError). Errors: the file is
+ * refused. A long email that Gmail would clip is a warning (emailSizeWarnings).
  * A withdrawal shows none of the Markdown and must never be held up: no issues.
  */
 export function checkRenderBudget(statement: Statement): Issue[] {
@@ -605,4 +685,18 @@ export function checkRenderBudget(statement: Statement): Issue[] {
     issues.push({ path: largest, message: emailTooLargeMessage(bytes, largest, true) });
   }
   return issues;
+}
+
+/**
+ * A warning when the email will be long enough for Gmail to clip it
+ * (estimated, MJML-free; LONG_EMAIL_BYTES or more). parseStatement adds it to
+ * its warnings, so `herald validate`, `herald render` and ingest all say it.
+ * None for a withdrawal (it shows no Markdown) or an email too large to send
+ * (checkRenderBudget reports that as an error).
+ */
+export function emailSizeWarnings(statement: Statement): Issue[] {
+  if (statement.status === 'withdraw') return [];
+  const { bytes, largest } = measureEmail(statement);
+  if (bytes < LONG_EMAIL_BYTES || bytes >= EMAIL_MAX_BYTES) return [];
+  return [{ path: largest, message: longEmailMessage(bytes, largest, true) }];
 }

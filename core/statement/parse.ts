@@ -6,6 +6,7 @@
  * as written, if it is still ahead.
  */
 import { createHash } from 'node:crypto';
+import { emailSizeWarnings } from '../render/markdown';
 import type { EmbargoInfo, Issue } from '../types';
 import { plainEnglishErrors, sortIssues, toIssues } from '../validation/issues';
 import { readJsonObject, toBytes } from '../validation/json';
@@ -81,7 +82,11 @@ export function parseStatement(
     options.now,
     options.defaultTimezone ?? DEFAULT_TIMEZONE,
   );
-  warnings.push(...channelWarnings(statement));
+  warnings.push(
+    ...channelWarnings(statement),
+    // A long email goes out, but Gmail clips it: worth knowing before journalists see it.
+    ...(statement.channels?.press === false ? [] : emailSizeWarnings(statement)),
+  );
   return {
     ok: true,
     statement,

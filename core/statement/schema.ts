@@ -12,15 +12,19 @@ export const MAX_STATEMENT_BYTES = 256 * 1024;
 
 /**
  * Length caps for the free-text fields. They keep the partner envelope under
- * 200 KB even for the largest valid statement (SNS allows 256 KB for
- * email/HTTPS subscribers) and keep the email under Gmail's clipping size.
+ * 200 KB for any valid statement of Latin text (SNS allows 256 KB for
+ * email/HTTPS subscribers; a body near the cap in a 3-byte script has its
+ * partner text shortened at a paragraph, see core/envelope).
+ * The body cap allows a long report statement (about 9,000 words): its email
+ * may pass Gmail's clipping size, which is a warning, not an error
+ * (core/render/markdown, emailSizeWarnings).
  */
 export const LIMITS = {
   headline: 140,
   subheading: 250,
   summary: 280,
   reference: 64,
-  body: 30_000,
+  body: 60_000,
   callout: 1_000,
   notesToEditors: 5_000,
   shortText: 200,

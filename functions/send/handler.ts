@@ -24,6 +24,7 @@ import * as z from 'zod/mini';
 import { decideDelivery } from '../../core/lifecycle';
 import { buildRawMessage } from '../../core/mime';
 import { maskEmail, normaliseEmail } from '../../core/press-list/address';
+import { fromHeader } from '../../core/render/sender';
 import { createUnsubscribeToken } from '../../core/security/unsubscribe-token';
 import type { Recipient, RenderedEmail } from '../../core/types';
 import type { Ledger } from '../shared/ledger/client';
@@ -113,6 +114,7 @@ const renderedEmailSchema = z.object({
   html: slotted,
   text: slotted,
   replyTo: z.nullable(z.object({ name: z.string(), address: z.string() })),
+  fromName: z.optional(z.string()),
 }) satisfies z.ZodMiniType<RenderedEmail>;
 
 /**
@@ -251,7 +253,8 @@ export function createSendHandler(deps: SendDeps) {
     // once the claim is ours, and a build error counts only then, as when it was built after.
     const building = (async () =>
       buildRawMessage(email, recipient, {
-        from: settings.from,
+        // The organisation's name (rendered once) on the configured, verified address.
+        from: fromHeader(email.fromName, settings.from),
         unsubscribeUrl: unsubscribeUrl(recipient.email, secret),
         ...(settings.configurationSet ? { configurationSet: settings.configurationSet } : {}),
         date: clock(),

@@ -93,6 +93,25 @@ describe('herald render of the seed statement', () => {
     for (const name of FILES) expect(rendered.stdout).toContain(join(out, name));
     // Run from the repository root: its herald.config.json is used.
     expect(rendered.stdout).toContain('Sender from herald.config.json.');
+    expect(rendered.stdout).toContain(
+      'From: "Birmingham Safeguarding Children Partnership" <press@example.org>',
+    );
+    expect(rendered.stdout).toContain(
+      `Addressed to a sample journalist, Sam Sample <${RECIPIENT}>, so it opens "Dear Sam Sample," as sent emails do`,
+    );
+  });
+
+  it('is exactly what goes out: the sample greeting in the HTML, the text and the raw message', async () => {
+    const $ = cheerio.load(await readFile(join(out, 'email.html'), 'utf8'));
+    expect($('p').filter((_, p) => $(p).text() === 'Dear Sam Sample,')).toHaveLength(1);
+    const text = await readFile(join(out, 'email.txt'), 'utf8');
+    expect(text.split('\n')[0]).toBe('Dear Sam Sample,');
+    const mail = await simpleParser(await readFile(join(out, 'email.eml')));
+    expect(mail.text).toBe(text);
+    expect(mail.html).toBe(await readFile(join(out, 'email.html'), 'utf8'));
+    expect(mail.to && !Array.isArray(mail.to) ? mail.to.value : []).toEqual([
+      { name: 'Sam Sample', address: RECIPIENT },
+    ]);
   });
 
   it('email.html: en-GB, the headline as h1 and the EMBARGOED banner with the lift time', async () => {
@@ -211,8 +230,29 @@ describe('herald render: configuration', () => {
     expect(result.stdout).toMatch(/example values/);
     const mail = await simpleParser(await readFile(join(cwd, 'out', 'email.eml')));
     expect(address(mail.from)).toEqual(['press@example.org']);
-    expect(mail.from?.text).toContain('(example)');
+    // The example address, with the organisation's name as sent emails have it.
+    expect(mail.from?.value[0]?.name).toBe('Birmingham Safeguarding Children Partnership');
     expect(address(mail.to)).toEqual(['journalist@example.com']);
+  });
+
+  it('follows sender.displayName, and --recipient-name "" shows an email without a greeting', async () => {
+    const cwd = await mkdtemp(join(scratch, 'cwd-'));
+    const config = JSON.parse(await readFile(join(REPO, 'herald.config.json'), 'utf8')) as {
+      sender: { displayName?: string };
+    };
+    config.sender.displayName = 'shortName';
+    await writeFile(join(cwd, 'herald.config.json'), JSON.stringify(config));
+    const result = await runCli(
+      ['render', SEED, '--out', 'out', '--now', NOW, '--recipient-name', ''],
+      cwd,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('From: "BSCP" <press@example.org>');
+    expect(result.stdout).toContain('with no name');
+    const mail = await simpleParser(await readFile(join(cwd, 'out', 'email.eml')));
+    expect(mail.from?.value).toEqual([{ name: 'BSCP', address: 'press@example.org' }]);
+    const text = await readFile(join(cwd, 'out', 'email.txt'), 'utf8');
+    expect(text.startsWith('EMBARGOED until')).toBe(true);
   });
 
   it('uses ./herald.config.json from the working folder when present', async () => {

@@ -1,6 +1,7 @@
 /** `herald validate`: the real CLI as a child process (and validateFile in process). */
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type FileVerdict, validateFile } from '../../cli/validate';
@@ -230,12 +231,47 @@ describe('herald validate: usage and unreadable paths', () => {
       expect(result.code, label).toBe(0);
       expect(result.stdout, label).toMatch(/^Usage: herald/);
     }
+    // Six CLI processes at once (dev loads the emulators): on a shared, busy machine
+    // they need more than the default 30 s.
+  }, 120_000);
+
+  it('prints the version from package.json for --version and -V', async () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const [long, short] = await Promise.all([runCli(['--version']), runCli(['-V'])]);
+    for (const result of [long, short]) {
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`${pkg.version}\n`);
+    }
   });
 
   it('exits 2 for an unknown command', async () => {
     const result = await runCli(['publish', 'x.json']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown command 'publish'");
+  });
+});
+
+describe('herald validate: a long statement', () => {
+  it('is valid, with a warning that Gmail will clip its email', async () => {
+    const seed = JSON.parse(
+      readFileSync(join(REPO, 'examples/statements/01-bscp-serious-case-review.json'), 'utf8'),
+    ) as { body: string };
+    const finding = (n: number) =>
+      `## Finding ${n}\n\n${seed.body.slice(0, 400)}\n\n${Array.from(
+        { length: 12 },
+        (_, i) => `- [Evidence ${n}.${i + 1}](https://www.example.org/evidence/${n}-${i + 1})`,
+      ).join('\n')}\n\n`;
+    let body = '';
+    for (let n = 1; body.length < 40_000; n++) body += finding(n);
+    const file = join(mkdtempSync(join(tmpdir(), 'herald-validate-')), 'long.json');
+    writeFileSync(file, JSON.stringify({ ...seed, body: body.slice(0, 40_000) }));
+
+    const result = await runCli(['validate', file, '--now', '2024-02-20T10:00:00Z']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${file}: valid (1 warning)`);
+    expect(result.stdout).toMatch(
+      /: warning: body: The email will be at least \d+ KB, close to or over the 100 KB or so that Gmail shows before it hides the rest behind "View entire message"\. It will still go out;/,
+    );
   });
 });
 

@@ -37,6 +37,23 @@ describe('parseConfig', () => {
     expect(result.config.timezone).toBe('Europe/London');
     expect(result.config.press).toEqual({ sendRatePerSecond: 14, listKey: 'lists/press.csv' });
     expect(result.config.partners).toEqual({ accounts: [], subscriptions: [] });
+    expect(result.config.sender.displayName).toBe('organisation');
+  });
+
+  it('takes sender.displayName as one of organisation, shortName, fixed', () => {
+    const parsedWith = (displayName: unknown) =>
+      parseConfig(JSON.stringify({ ...valid, sender: { ...valid.sender, displayName } }));
+    const short = parsedWith('shortName');
+    expect(short.ok && short.config.sender.displayName).toBe('shortName');
+    const bad = parsedWith('Organisation');
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.errors).toEqual([
+      {
+        path: 'sender.displayName',
+        message: 'sender.displayName must be one of "organisation", "shortName", "fixed".',
+      },
+    ]);
   });
 
   it('lists every problem at once, with paths and a did-you-mean', () => {

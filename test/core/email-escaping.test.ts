@@ -221,6 +221,12 @@ const FRAGMENTS = [
   '*',
   '`',
   '[a](https://www.example.org/x?a="b")',
+  // Phone numbers (the callout links them) and look-alikes of the no-break markup.
+  '0121 303 1888',
+  '+44 (0)121 303 1888',
+  '<span style="white-space:nowrap">',
+  '<wbr>',
+  ' · ',
 ];
 
 const hostile = fc
@@ -354,6 +360,10 @@ describe('hostile text: properties', () => {
           expect($('h1').text()).toBe(statement.headline);
           expect(email.html.slots).toEqual(['greeting', 'unsubscribeUrl']);
           expect(email.text.slots).toEqual(['greeting', 'unsubscribeUrl']);
+          // Links Herald adds to author text are tel: links whose text is a number the author wrote.
+          for (const a of $('a[href^="tel:"]').toArray()) {
+            expect($(a).text()).toMatch(/^\+?[\d ()\u00a0]+$/);
+          }
         }),
         { numRuns: 30 },
       );

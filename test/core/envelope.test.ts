@@ -277,7 +277,7 @@ function largestStatement(fill: Filler): StatementInput {
     subheading: text(LIMITS.subheading),
     summary: text(LIMITS.summary),
     // Paragraphs, so the plain text wraps and shortening has boundaries to use.
-    body: Array.from({ length: 30 }, () => text(998))
+    body: Array.from({ length: Math.ceil(LIMITS.body / 1000) }, () => text(998))
       .join('\n\n')
       .slice(0, LIMITS.body),
     signoff: { name: text(LIMITS.shortText), role: text(LIMITS.shortText) },
@@ -311,8 +311,38 @@ function largestStatement(fill: Filler): StatementInput {
 }
 
 describe('size: the largest valid statement still fits SNS', () => {
+  it('keeps the largest statement in 3-byte characters under 200 KB by shortening its text at a paragraph', () => {
+    const statement = sampleStatement(largestStatement(cjk));
+    expect(statement.body.length).toBeGreaterThan(LIMITS.body - 10);
+    const render = rendered(statement, EMBARGO);
+    const built = buildPartnerMessage(statement, render, 'statement.corrected', BEFORE_LIFT);
+    const { body, attributes } = built;
+    const message = statementMessage(built.message);
+    expect(partnerMessageBytes(body, attributes)).toBeLessThan(MAX_PARTNER_MESSAGE_BYTES);
+    expect(partnerMessageSchema.safeParse(JSON.parse(body)).success).toBe(true);
+    const kept = message.content.text.split('\n\n');
+    expect(kept.pop()).toMatch(
+      /^\[Shortened to fit the partner message\. The full statement: https:/,
+    );
+    expect(kept.length).toBeGreaterThan(10);
+    expect(render.plainText.startsWith(kept.join('\n\n'))).toBe(true);
+  });
+
+  it('sends a 40,000-character English body whole', () => {
+    const paragraph = `${'The review found that agencies worked hard to support the family. '.repeat(14)}`;
+    const body = Array.from({ length: 60 }, () => paragraph.trim())
+      .join('\n\n')
+      .slice(0, 40_000);
+    const statement = sampleStatement({ body });
+    const render = rendered(statement, EMBARGO);
+    const built = buildPartnerMessage(statement, render, 'statement.published', BEFORE_LIFT);
+    expect(partnerMessageBytes(built.body, built.attributes)).toBeLessThan(
+      MAX_PARTNER_MESSAGE_BYTES,
+    );
+    expect(statementMessage(built.message).content.text).toBe(render.plainText);
+  });
+
   for (const [name, fill] of [
-    ['3-byte CJK characters', cjk],
     ['characters JSON escapes to 2 bytes (" and \\)', jsonEscaped],
   ] as const) {
     it(`stays under 200 KB with every field at its limit in ${name}, text not shortened`, () => {

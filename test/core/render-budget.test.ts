@@ -1,7 +1,7 @@
 /**
- * Bodies within LIMITS.body that are mostly markup: the email must either be
- * refused with a sentence the comms officer can act on, or render under
- * 100 KB (Gmail clips at about 102 KB); the plain text must stay bounded.
+ * Bodies within LIMITS.body that are mostly markup: an email Gmail would clip
+ * goes out with a warning; one past EMAIL_MAX_BYTES is refused with a sentence
+ * the comms officer can act on; the plain text must stay bounded.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,9 @@ import { EmailTooLargeError, renderEmail, renderStatementText } from '../../core
 import {
   checkRenderBudget,
   EMAIL_MAX_BYTES,
+  emailSizeWarnings,
   estimateEmailBytes,
+  LONG_EMAIL_BYTES,
   markdownToHtml,
   markdownToText,
   REFERENCE_LINK_BUDGET,
@@ -18,20 +20,26 @@ import { LIMITS, type Statement, type StatementInput } from '../../core/statemen
 import { sampleStatement } from '../fixtures/statements';
 
 const TOO_LARGE =
-  /^The email would be (at least )?[\d,]+ KB; email programs such as Gmail cut off emails over about 100 KB\. Shorten the body or move long material to a linked page\.$/;
+  /^The email would be (at least )?[\d,]+ KB; Herald sends emails of up to 500 KB, and Gmail already shows only the first 100 KB or so\. Shorten the body or move long material to a linked page\.$/;
+const LONG =
+  /^The email will be at least [\d,]+ KB, close to or over the 100 KB or so that Gmail shows before it hides the rest behind "View entire message"\. It will still go out; /;
 
 const LONG_URL = `https://www.example.org/${'a'.repeat(2_000)}`;
 /** `[a][r]` thousands of times with one 2 KB definition: megabytes once every use is written out. */
-const REFERENCE_BOMB = `${'[a][r] '.repeat(4_000)}\n\n[r]: ${LONG_URL}\n`.slice(-LIMITS.body);
+const REFERENCE_BOMB = `${'[a][r] '.repeat(4_000)}\n\n[r]: ${LONG_URL}\n`.slice(-30_000);
 
 const toBodyLimit = (body: string) => body.slice(0, LIMITS.body);
 
-const LIST_BOMB = toBodyLimit('- a\n'.repeat(7_500));
-const MARKUP_BODIES: Record<string, string> = {
-  '7,500 one-word list items': LIST_BOMB,
-  '30,000 ampersands': toBodyLimit('&'.repeat(30_000)),
+const LIST_BOMB = toBodyLimit('- a\n'.repeat(LIMITS.body / 4));
+/** Over EMAIL_MAX_BYTES: refused. */
+const ABSURD_BODIES: Record<string, string> = {
+  [`${(LIMITS.body / 4).toLocaleString('en-GB')} one-word list items`]: LIST_BOMB,
+  'deeply nested quotes': toBodyLimit(`${'>'.repeat(99)} a\n\n`.repeat(600)),
+};
+/** Over Gmail's clip but under EMAIL_MAX_BYTES: sent, with a warning. */
+const CLIPPED_BODIES: Record<string, string> = {
+  '30,000 ampersands': '&'.repeat(30_000),
   'back-to-back links': toBodyLimit('[a](https://x.io)'.repeat(2_000)),
-  'deeply nested quotes': toBodyLimit(`${'>'.repeat(99)} a\n\n`.repeat(300)),
 };
 
 async function htmlBytes(statement: Statement): Promise<number> {
@@ -39,8 +47,8 @@ async function htmlBytes(statement: Statement): Promise<number> {
   return Buffer.byteLength(email.html.parts.join(''));
 }
 
-describe('email size: markup-heavy bodies are refused with a clear message', () => {
-  it.each(Object.entries(MARKUP_BODIES))('%s', async (_name, body) => {
+describe('email size: absurd markup is refused with a clear message', () => {
+  it.each(Object.entries(ABSURD_BODIES))('%s', async (_name, body) => {
     const statement = sampleStatement({ body });
     expect(statement.body.length).toBeLessThanOrEqual(LIMITS.body);
 
@@ -48,8 +56,9 @@ describe('email size: markup-heavy bodies are refused with a clear message', () 
     const issues = checkRenderBudget(statement);
     expect(issues).toEqual([{ path: 'body', message: expect.stringMatching(TOO_LARGE) }]);
     expect(issues[0]?.message).toMatch(/^The email would be at least /);
+    expect(emailSizeWarnings(statement)).toEqual([]);
 
-    // And rendering refuses rather than send an email Gmail would clip.
+    // And rendering refuses too.
     const error = await renderEmail(statement, null).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EmailTooLargeError);
     if (!(error instanceof EmailTooLargeError)) return;
@@ -62,10 +71,7 @@ describe('email size: markup-heavy bodies are refused with a clear message', () 
 
   it('names the field that takes the room', () => {
     const statement = sampleStatement({
-      notesToEditors: toBodyLimit(`${'>'.repeat(99)} a\n\n`.repeat(40)).slice(
-        0,
-        LIMITS.notesToEditors,
-      ),
+      notesToEditors: `${'>'.repeat(99)} a\n\n`.repeat(60).slice(0, LIMITS.notesToEditors),
     });
     const [issue] = checkRenderBudget(statement);
     expect(issue?.path).toBe('notesToEditors');
@@ -79,7 +85,25 @@ describe('email size: markup-heavy bodies are refused with a clear message', () 
       body: LIST_BOMB,
     });
     expect(checkRenderBudget(statement)).toEqual([]);
-    expect(await htmlBytes(statement)).toBeLessThan(EMAIL_MAX_BYTES);
+    expect(emailSizeWarnings(statement)).toEqual([]);
+    expect(await htmlBytes(statement)).toBeLessThan(LONG_EMAIL_BYTES);
+  });
+});
+
+describe('email size: long emails go out with a warning', () => {
+  it.each(Object.entries(CLIPPED_BODIES))('%s', async (_name, body) => {
+    const statement = sampleStatement({ body });
+    expect(checkRenderBudget(statement)).toEqual([]);
+    expect(emailSizeWarnings(statement)).toEqual([
+      { path: 'body', message: expect.stringMatching(LONG) },
+    ]);
+    const bytes = await htmlBytes(statement);
+    expect(bytes).toBeGreaterThanOrEqual(LONG_EMAIL_BYTES);
+    expect(bytes).toBeLessThan(EMAIL_MAX_BYTES);
+  });
+
+  it('does not warn about an ordinary statement', () => {
+    expect(emailSizeWarnings(sampleStatement())).toEqual([]);
   });
 });
 
@@ -194,15 +218,19 @@ describe('email size: the MJML-free estimate', () => {
   });
 
   it('leaves the near-limit cases to the real render, which refuses them too', async () => {
-    // Sized so the estimate passes but the real email (with its sections) does not.
-    const base = estimateEmailBytes(sampleStatement({ body: 'a' }));
-    const body = '&'.repeat(Math.floor((EMAIL_MAX_BYTES - 1_000 - base) / 5));
-    const statement = sampleStatement({ body });
+    // One-word list items, as many as keep the estimate under the limit: the real
+    // email (with its head, sections and footer) is over it.
+    const estimate = (items: number) =>
+      estimateEmailBytes(sampleStatement({ body: '- a\n'.repeat(items) }));
+    const perItem = estimate(2) - estimate(1);
+    let items = Math.floor((EMAIL_MAX_BYTES - estimate(1)) / perItem);
+    while (estimate(items) >= EMAIL_MAX_BYTES) items--;
+    const statement = sampleStatement({ body: '- a\n'.repeat(items) });
     expect(checkRenderBudget(statement)).toEqual([]);
     const error = await renderEmail(statement, null).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EmailTooLargeError);
     expect(error instanceof EmailTooLargeError && error.message).toMatch(
-      /^The email would be 10\d KB; /,
+      /^The email would be 50\d KB; /,
     );
   });
 });

@@ -373,8 +373,16 @@ describe('ingest: rejected files', () => {
   });
 
   it.each([
-    ['7,500 one-word list items', '- a\n'.repeat(7_500), /^The email would be at least 2\d\d KB; /],
-    ['30,000 ampersands', '&'.repeat(30_000), /^The email would be at least 1\d\d KB; /],
+    [
+      '15,000 one-word list items',
+      '- a\n'.repeat(15_000),
+      /^The email would be at least 5\d\d KB; /,
+    ],
+    [
+      'deeply nested quotes',
+      `${'>'.repeat(99)} a\n\n`.repeat(600).slice(0, 60_000),
+      /^The email would be at least [\d,]+ KB; /,
+    ],
     [
       'a reference link used thousands of times',
       `${'[a][r] '.repeat(4_000)}\n\n[r]: https://www.example.org/${'a'.repeat(2_000)}\n`.slice(
@@ -407,11 +415,40 @@ describe('ingest: rejected files', () => {
     },
   );
 
-  it('rejects an email the real render finds too large when the quick estimate passed', async () => {
-    // Prepare: just under the estimate's limit; the sample's sections push the real email over.
+  it('accepts a long statement whose email Gmail would clip, with a warning', async () => {
+    // Prepare: 40,000 characters of findings, each citing its evidence.
     const { ingest, upload, publisher } = setup();
-    const base = estimateEmailBytes(sampleStatement({ body: 'a' }));
-    const body = '&'.repeat(Math.floor((EMAIL_MAX_BYTES - 1_000 - base) / 5));
+    let body = '';
+    for (let n = 1; body.length < 40_000; n++) {
+      body += `## Finding ${n}\n\nThe review found that planning started too late.\n\n${Array.from(
+        { length: 12 },
+        (_, i) => `- [Evidence ${n}.${i + 1}](https://www.example.org/evidence/${n}-${i + 1})`,
+      ).join('\n')}\n\n`;
+    }
+
+    // Act
+    const [outcome] = await ingest(s3Event(upload(statement({ body: body.slice(0, 40_000) }))));
+
+    // Assess
+    expect(outcome?.outcome).toBe('published');
+    expect(outcome?.warnings).toContainEqual({
+      path: 'body',
+      message: expect.stringMatching(
+        /^The email will be at least \d+ KB, close to or over the 100 KB or so that Gmail shows/,
+      ),
+    });
+    expect(topicsOf(publisher)).toContain('press');
+  });
+
+  it('rejects an email the real render finds too large when the quick estimate passed', async () => {
+    // Prepare: one-word list items, as many as keep the estimate under the limit; the real
+    // email (head, sections, footer) is over it.
+    const { ingest, upload, publisher } = setup();
+    const estimate = (items: number) =>
+      estimateEmailBytes(sampleStatement({ body: '- a\n'.repeat(items) }));
+    let items = Math.floor((EMAIL_MAX_BYTES - estimate(1)) / (estimate(2) - estimate(1)));
+    while (estimate(items) >= EMAIL_MAX_BYTES) items--;
+    const body = '- a\n'.repeat(items);
 
     // Act
     const [outcome] = await ingest(s3Event(upload(statement({ body }))));
@@ -422,7 +459,7 @@ describe('ingest: rejected files', () => {
       {
         path: 'body',
         message: expect.stringMatching(
-          /^The email would be 10\d KB; email programs such as Gmail cut off emails over about 100 KB\. Shorten the body/,
+          /^The email would be 50\d KB; Herald sends emails of up to 500 KB, and Gmail already shows only the first 100 KB or so\. Shorten the body/,
         ),
       },
     ]);

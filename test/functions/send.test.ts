@@ -385,6 +385,32 @@ describe('send', () => {
   });
 });
 
+describe('send: the From header', () => {
+  it('puts the rendered From name on the configured address; without one, the configured sender as it is', async () => {
+    bucket.write(
+      EMAIL_KEY,
+      JSON.stringify({ ...rendered, fromName: 'Cyngor Sir Glanyrafon, "Gwasanaethau"' }),
+      'application/json',
+    );
+    await makeHandler()(sqsEvent(batchOf(bob)));
+    const [named] = rawMessages();
+    const from = (await simpleParser(named ?? Buffer.alloc(0))).from?.value;
+    expect(from).toEqual([
+      { name: 'Cyngor Sir Glanyrafon, "Gwasanaethau"', address: 'press@example.org' },
+    ]);
+
+    ses.resetHistory();
+    bucket.write(`rendered/${ID}/2/email.json`, JSON.stringify(rendered), 'application/json');
+    await makeHandler()(
+      sqsEvent({ ...batchOf(bob), revision: 2, emailKey: `rendered/${ID}/2/email.json` }),
+    );
+    const [plain] = rawMessages();
+    expect((await simpleParser(plain ?? Buffer.alloc(0))).from?.value).toEqual([
+      { name: 'Herald Press Office', address: 'press@example.org' },
+    ]);
+  });
+});
+
 describe('classifySesError', () => {
   const err = (name: string, status?: number, message = name) =>
     Object.assign(new Error(message), {

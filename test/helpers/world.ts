@@ -308,7 +308,9 @@ export class World {
         sends: this.sends.length,
         website: this.website.map((m) => m.body),
         due: this.dynamo.table.partition('due'),
-        head: this.dynamo.table.partition(`stmt#${'bscp-2024-02-scr'}`).filter((i) => i.sk === 'head'),
+        head: this.dynamo.table
+          .partition(`stmt#${'bscp-2024-02-scr'}`)
+          .filter((i) => i.sk === 'head'),
       })}`,
     );
   }
