@@ -287,6 +287,7 @@ export class HeraldStack extends Stack {
         SCHEDULE_GROUP: scheduler.group.scheduleGroupName,
         SCHEDULER_DLQ_ARN: scheduler.deadLetter.queue.queueArn,
         DEFAULT_TIMEZONE: config.timezone,
+        SENDER_DISPLAY_NAME: config.sender.displayName,
       }),
       // MJML rendering is CPU-bound: more memory buys CPU.
       memorySize: 1536,

@@ -62,6 +62,7 @@ export function localEnvironments(inputs: LocalEnvironmentInputs): LocalEnvironm
       SCHEDULE_GROUP: resources.scheduleGroup,
       SCHEDULER_DLQ_ARN,
       DEFAULT_TIMEZONE: config.timezone,
+      SENDER_DISPLAY_NAME: config.sender.displayName,
     }),
     dispatch: dispatchEnvironment({
       ...common,

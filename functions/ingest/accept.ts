@@ -23,7 +23,7 @@ import {
 import { EmailTooLargeError, renderEmail } from '../../core/render/email';
 import { checkRenderBudget } from '../../core/render/markdown';
 import type { Statement } from '../../core/statement/schema';
-import type { Issue, RenderedEmail } from '../../core/types';
+import type { Issue, RenderedEmail, SenderDisplayName } from '../../core/types';
 import { lockOptions } from '../shared/invocation';
 import type { EffectRunner } from '../shared/ledger/effects';
 import {
@@ -38,7 +38,7 @@ import {
   type StatementLock,
   withStatementLock,
 } from '../shared/ledger/statements';
-import { type PlanRun, runPlan } from './effects';
+import { type PlanRun, renderOptions, runPlan } from './effects';
 import { rejectUpload } from './reject';
 import type { IngestDeps, IngestOutcome, ValidUpload } from './types';
 
@@ -93,7 +93,7 @@ async function decideAndGo(
 
   // Problems only rendering reveals are found before the ledger records the revision:
   // afterwards a render failure would be retried forever instead of reported.
-  const rendered = await renderWithinSize(statement, plan);
+  const rendered = await renderWithinSize(statement, plan, deps.settings.senderDisplayName);
   if (rendered.errors) {
     return rejectUpload(deps, runner, valid.upload, statement, rendered.errors, warnings);
   }
@@ -170,13 +170,14 @@ async function carryOut(
 async function renderWithinSize(
   statement: Statement,
   plan: RevisionPlan,
+  displayName: SenderDisplayName | undefined,
 ): Promise<{ email: RenderedEmail; errors?: never } | { email?: never; errors: Issue[] }> {
   if (statement.status !== 'withdraw') {
     const budget = checkRenderBudget(statement);
     if (budget.length > 0) return { errors: budget };
   }
   try {
-    return { email: await renderEmail(statement, plan.embargo) };
+    return { email: await renderEmail(statement, plan.embargo, renderOptions(plan, displayName)) };
   } catch (err) {
     if (err instanceof EmailTooLargeError && statement.status !== 'withdraw') {
       return { errors: [err.issue] };

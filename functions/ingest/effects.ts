@@ -19,7 +19,7 @@ import { renderStatement } from '../../core/render';
 import { escapeHtml } from '../../core/render/email';
 import { fillSlots, type SlotValues } from '../../core/render/slots';
 import type { Statement } from '../../core/statement/schema';
-import type { Issue, RenderedEmail } from '../../core/types';
+import type { Issue, LiftMoved, RenderedEmail, SenderDisplayName } from '../../core/types';
 import { releaseLocked } from '../release/release';
 import { effectSk, statementPk } from '../shared/ledger/client';
 import {
@@ -64,6 +64,17 @@ export function scheduleName(id: string, revision: number, prefix = 'herald'): s
   const safePrefix = prefix.replace(/[^0-9a-zA-Z_.-]/g, '').slice(0, 10) || 'herald';
   const hash = createHash('sha256').update(`${id}#${revision}`).digest('hex').slice(0, 6);
   return `${safePrefix}-${id.slice(0, 40)}-r${revision}-${hash}`;
+}
+
+/** What the plan adds to the render: a lift that moved, and whose name the email is from. */
+export function renderOptions(
+  plan: RevisionPlan,
+  displayName: SenderDisplayName | undefined,
+): { liftMoved?: LiftMoved; displayName?: SenderDisplayName } {
+  return {
+    ...(plan.liftChange ? { liftMoved: { from: plan.liftChange.from } } : {}),
+    ...(displayName ? { displayName } : {}),
+  };
 }
 
 /** What the preview email.html / email.txt show in the per-recipient slots. */
@@ -284,7 +295,11 @@ async function renderAndStore(deps: IngestDeps, run: PlanRun): Promise<RenderedB
   const { id, revision } = statement;
   const { s3, settings } = deps;
   const now = deps.clock();
-  const rendered = await renderStatement(statement, { embargo: plan.embargo, email: run.email });
+  const rendered = await renderStatement(statement, {
+    embargo: plan.embargo,
+    ...renderOptions(plan, deps.settings.senderDisplayName),
+    email: run.email,
+  });
   const envelope = buildPartnerMessage(statement, rendered, `statement.${plan.kind}`, now);
   const bundle: RenderedBundle = {
     statement,

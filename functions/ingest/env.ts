@@ -1,6 +1,7 @@
 /** The environment of `ingest`: the contract between lib/ (which sets it) and index.ts. */
 import { z } from 'zod';
 import { isIanaTimeZone } from '../../core/statement/schema';
+import { SENDER_DISPLAY_NAMES } from '../../core/types';
 import { environmentBuilder } from '../shared/env';
 
 const arn = z.string().startsWith('arn:', { error: 'must be an ARN' });
@@ -20,6 +21,8 @@ export const ingestEnvSchema = z.object({
     .string()
     .refine(isIanaTimeZone, { error: 'must be an IANA time zone' })
     .default('Europe/London'),
+  /** Which name the press email's From header shows (config `sender.displayName`). */
+  SENDER_DISPLAY_NAME: z.enum(SENDER_DISPLAY_NAMES).default('organisation'),
 });
 
 export type IngestEnv = z.output<typeof ingestEnvSchema>;

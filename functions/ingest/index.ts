@@ -40,6 +40,7 @@ export function bootIngest(source: EnvSource, runtime: FunctionRuntime) {
       bucket: env.BUCKET_NAME,
       tableName: env.LEDGER_TABLE,
       defaultTimezone: env.DEFAULT_TIMEZONE,
+      senderDisplayName: env.SENDER_DISPLAY_NAME,
     },
   });
 }

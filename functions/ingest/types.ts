@@ -1,7 +1,7 @@
 /** Types shared by the ingest modules. */
 import type { LiftChange } from '../../core/lifecycle/types';
 import type { Statement } from '../../core/statement/schema';
-import type { Issue } from '../../core/types';
+import type { Issue, SenderDisplayName } from '../../core/types';
 import type { ReleaseDeps, ReleaseSettings } from '../release/release';
 import type { ReleaseScheduler } from '../shared/ports';
 
@@ -10,6 +10,8 @@ export interface IngestSettings extends ReleaseSettings {
   defaultTimezone: string;
   /** First part of schedule names. @default 'herald' */
   scheduleNamePrefix?: string;
+  /** Which name the press email's From header shows. @default 'organisation' */
+  senderDisplayName?: SenderDisplayName;
 }
 
 /** Ingest releases statements with no embargo in force itself, so it needs what release needs. */
