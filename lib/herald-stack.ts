@@ -303,6 +303,9 @@ export class HeraldStack extends Stack {
     this.grantObjects(statements, ingest, ['s3:GetObject', 's3:GetObjectVersion'], 'incoming/');
     this.grantObjects(statements, ingest, ['s3:PutObject'], 'rejected/');
     this.grantObjects(statements, ingest, ['s3:GetObject', 's3:PutObject'], 'rendered/');
+    // Ingest releases a revision with no embargo in force itself (release's code, run in
+    // process) and marks withdrawn statements in published/: write only, it never reads there.
+    this.grantObjects(statements, ingest, ['s3:PutObject'], 'published/');
     this.grantObjects(statements, dispatch, ['s3:GetObject'], 'rendered/');
     this.grantObjects(statements, dispatch, ['s3:GetObject'], 'lists/');
     // Without ListBucket a missing press list reads as AccessDenied, not NoSuchKey,

@@ -279,6 +279,7 @@ describe('least privilege', () => {
         'incoming/': ['s3:GetObject', 's3:GetObjectVersion'],
         'rejected/': ['s3:PutObject'],
         'rendered/': ['s3:GetObject', 's3:PutObject'],
+        'published/': ['s3:PutObject'],
       },
     ],
     ['dispatch', { 'rendered/': ['s3:GetObject'], 'lists/': ['s3:GetObject'] }],
