@@ -33,7 +33,8 @@ export function heraldHandlers(
   environments: Readonly<Record<string, Env>>,
   clock: TestClock,
 ) {
-  const logger = createLogger({ logLevel: 'SILENT' });
+  // IAM_DEBUG=1 shows the handlers' logs when a scenario fails for a reason that is not IAM.
+  const logger = createLogger({ logLevel: process.env.IAM_DEBUG ? 'DEBUG' : 'SILENT' });
   const envOf = (fn: string) => {
     const env = environments[fn];
     if (env === undefined) throw new Error(`no environment for ${fn}`);

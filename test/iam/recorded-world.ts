@@ -10,6 +10,7 @@
  * last `initialize` middleware hands the command to the fake instead of the
  * network, so what is recorded is exactly what the handler sent.
  */
+import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CopyObjectCommand,
@@ -224,7 +225,16 @@ export class RecordedWorld {
     for (const entry of entries) {
       this.queued.push({ queueUrl: String(input.QueueUrl), body: entry.MessageBody });
     }
-    return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: e.Id })), Failed: [] };
+    // The SQS client checks each body's MD5 (the SDK's middleware-sdk-sqs), as against SQS.
+    const md5 = (body: string) => createHash('md5').update(body).digest('hex');
+    return {
+      Successful: entries.map((e) => ({
+        Id: e.Id,
+        MessageId: e.Id,
+        MD5OfMessageBody: md5(e.MessageBody),
+      })),
+      Failed: [],
+    };
   }
 
   private scheduler(command: string, input: Input): object {
