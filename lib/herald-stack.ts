@@ -30,15 +30,21 @@ import { Messaging } from './constructs/messaging';
 import { acknowledge, wildcardAction, wildcardResource } from './constructs/nag';
 import { PartnerSubscriptions } from './constructs/partner-subscriptions';
 import { DeadLetterQueue, WorkQueue } from './constructs/queues';
+import { ReleaseSweep } from './constructs/release-sweep';
 import { StatementsBucket } from './constructs/statements-bucket';
 
 /** A send message holds at most this many recipients (dispatch batches, DESIGN §7). */
 export const RECIPIENTS_PER_SEND_MESSAGE = 50;
 
-/** Lambda async invocations: two retries, then the on-failure DLQ. */
-const ASYNC_RETRY_ATTEMPTS = 2;
+/**
+ * Lambda async invocations (S3 → ingest, SNS → feedback, EventBridge Scheduler and the
+ * sweep rule → release): a function error is retried twice (about 1 and 2 minutes
+ * later), then the event goes to the on-failure DLQ. EventBridge Scheduler's own retry
+ * policy only covers handing the event to Lambda, not the function failing.
+ */
+export const ASYNC_RETRY_ATTEMPTS = 2;
 /** Lambda's maximum event age: throttled events keep retrying for up to 6 hours. */
-const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 
 export interface SendPacing {
   /** SQS event source maxConcurrency for `send` (Lambda's minimum is 2). */
@@ -194,6 +200,8 @@ export class HeraldStack extends Stack {
       encryptionKey: key,
       alarmAction,
     });
+    // The safety net: every 5 minutes release sweeps up any lift that has passed unreleased.
+    new ReleaseSweep(this, 'ReleaseSweep', { release, alarmAction });
 
     const websiteHook = new HeraldFunction(this, 'WebsiteHook', {
       name: 'website-hook',

@@ -9,7 +9,8 @@ import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_EARLY_WAIT_MS } from '../../functions/release/handler';
 import { HERALD_RUNTIME } from '../../lib/constructs/herald-function';
-import { sendPacing } from '../../lib/herald-stack';
+import { SWEEP_EVENT } from '../../lib/constructs/release-sweep';
+import { ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS, sendPacing } from '../../lib/herald-stack';
 import { synthTemplate, TEST_CONFIG_INPUT } from './helpers';
 import {
   actions,
@@ -430,6 +431,89 @@ describe('embargo scheduling', () => {
       'scheduler:GetSchedule',
     ]);
     expect(JSON.stringify(manage?.Resource)).toMatch(/:schedule\/[^"*]+\/\*"/);
+  });
+});
+
+describe('releases that cannot be lost', () => {
+  const releaseId = () => logicalId(fn('release'));
+  const releaseDeadLetterId = () => {
+    const [id] = resourcesOfType(template, 'AWS::SQS::Queue')
+      .map(([id]) => id)
+      .filter((id) => id.startsWith('ReleaseDeadLetter'));
+    if (!id) throw new Error('no release dead-letter queue');
+    return id;
+  };
+
+  it('retries a failed release twice within 6 hours, then puts it on its own dead-letter queue', () => {
+    const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(
+      ([, r]) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify(ref(releaseId())),
+    );
+    expect(configs.map(([, r]) => r.Properties)).toEqual([
+      {
+        FunctionName: ref(releaseId()),
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: ASYNC_RETRY_ATTEMPTS,
+        MaximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds(),
+        DestinationConfig: { OnFailure: { Destination: arnOf(releaseDeadLetterId()) } },
+      },
+    ]);
+    expect(ASYNC_RETRY_ATTEMPTS).toBe(2);
+    expect(ASYNC_MAX_EVENT_AGE.toSeconds()).toBe(21_600);
+  });
+
+  it('sweeps every 5 minutes: a rule invokes release with {"type":"sweep"}', () => {
+    const rules = resourcesOfType(template, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [ruleId, rule] = rules[0] ?? ['', { Type: '' }];
+    expect(rule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: arnOf(releaseId()),
+          Input: JSON.stringify(SWEEP_EVENT),
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+        },
+      ],
+    });
+    expect(JSON.parse(String(((rule.Properties?.Targets ?? []) as Json[])[0]?.Input))).toEqual({
+      type: 'sweep',
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(releaseId()),
+      Principal: 'events.amazonaws.com',
+      SourceArn: arnOf(ruleId),
+    });
+  });
+
+  it('counts releases the sweep had to make ("lateRelease": true) and alarms to ops', () => {
+    const filters = resourcesOfType(template, 'AWS::Logs::MetricFilter');
+    expect(filters.map(([, r]) => r.Properties)).toEqual([
+      {
+        LogGroupName: ref(logicalId(fn('release').logs)),
+        FilterPattern: '{ $.lateRelease IS TRUE }',
+        MetricTransformations: [
+          { MetricNamespace: 'Herald/Herald', MetricName: 'LateReleases', MetricValue: '1' },
+        ],
+      },
+    ]);
+    const alarm = resourcesOfType(template, 'AWS::CloudWatch::Alarm').find(
+      ([, r]) => r.Properties?.MetricName === 'LateReleases',
+    )?.[1];
+    expect(alarm?.Properties).toMatchObject({
+      Namespace: 'Herald/Herald',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [ref(topicId('Ops'))],
+    });
+    expect(String(alarm?.Properties?.AlarmDescription)).toContain(
+      'a release had to be made by the sweep: a schedule was lost or its retries ran out',
+    );
   });
 });
 
