@@ -87,9 +87,7 @@ export class HeraldStack extends Stack {
     const { config } = props;
 
     // ── Messaging: one key, four topics, ops emails ───────────────────────────
-    const messaging = new Messaging(this, 'Messaging', {
-      partnerAccounts: config.partners.accounts,
-    });
+    const messaging = new Messaging(this, 'Messaging');
     const alarmAction = new SnsAction(messaging.ops);
     const key = messaging.key;
     const deliveryDeadLetter = new DeadLetterQueue(this, 'DeliveryDeadLetter', {
@@ -405,7 +403,8 @@ export class HeraldStack extends Stack {
       value: `aws s3 cp press.csv s3://${bucket.bucketName}/${config.press.listKey}`,
     });
     new CfnOutput(this, 'PartnersTopicArn', {
-      description: 'Partner agencies subscribe their SQS queue or HTTPS endpoint here',
+      description:
+        "Partner agencies' queue policies allow sqs:SendMessage from this topic (docs/partners.md); Herald makes the subscriptions",
       value: messaging.partners.topicArn,
     });
     new CfnOutput(this, 'PressTopicArn', { value: messaging.press.topicArn });

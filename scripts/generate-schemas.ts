@@ -86,6 +86,13 @@ export const SCHEMAS: readonly SchemaEntry[] = [
     title: 'Herald configuration',
     description:
       'herald.config.json, read by the CDK app and the local stack (DESIGN §5). Generated from core/config/schema.ts by `npm run schemas`.',
+    annotations: {
+      'partners.accounts': {
+        deprecated: true,
+        description:
+          'No longer supported: partners cannot subscribe to the topic themselves. Leave it out and list each partner in partners.subscriptions (docs/partners.md).',
+      },
+    },
   },
   {
     file: 'partner-message.schema.json',

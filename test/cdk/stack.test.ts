@@ -9,6 +9,7 @@ import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_EARLY_WAIT_MS } from '../../functions/release/handler';
 import { HERALD_RUNTIME } from '../../lib/constructs/herald-function';
+import { rawDelivery } from '../../lib/constructs/partner-subscriptions';
 import { SWEEP_EVENT } from '../../lib/constructs/release-sweep';
 import { ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS, sendPacing } from '../../lib/herald-stack';
 import { synthTemplate, TEST_CONFIG_INPUT } from './helpers';
@@ -688,8 +689,7 @@ describe('partners', () => {
         Endpoint: partner.endpoint,
         FilterPolicy: 'filterPolicy' in partner ? partner.filterPolicy : Match.absent(),
         FilterPolicyScope: 'filterPolicy' in partner ? 'MessageAttributes' : Match.absent(),
-        RawMessageDelivery:
-          'rawMessageDelivery' in partner ? partner.rawMessageDelivery : Match.absent(),
+        RawMessageDelivery: rawDelivery(partner) ?? Match.absent(),
         RedrivePolicy: {
           deadLetterTargetArn: {
             'Fn::GetAtt': [
@@ -704,26 +704,45 @@ describe('partners', () => {
     },
   );
 
-  it('lets the configured partner accounts (and no one else) subscribe to the partners topic', () => {
-    const statements = new Capture();
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      Topics: [ref(topicId('Partners'))],
-      PolicyDocument: { Statement: statements },
-    });
-    const subscribe = (statements.asArray() as PolicyStatementJson[]).filter((s) =>
-      actions(s).includes('sns:Subscribe'),
+  it('subscribes exactly the configured partners to the partners topic', () => {
+    const endpoints = resourcesOfType(template, 'AWS::SNS::Subscription')
+      .filter(
+        ([, r]) =>
+          JSON.stringify(r.Properties?.TopicArn) === JSON.stringify(ref(topicId('Partners'))),
+      )
+      .map(([, r]) => r.Properties?.Endpoint);
+    expect(endpoints.sort()).toEqual(
+      TEST_CONFIG_INPUT.partners.subscriptions.map((p) => p.endpoint).sort(),
     );
-    const principals = subscribe.flatMap((s) => {
-      const aws = (s.Principal as { AWS: unknown }).AWS;
-      return Array.isArray(aws) ? aws : [aws];
-    });
-    expect(principals).toEqual(
-      TEST_CONFIG_INPUT.partners.accounts.map((account) => ({
-        'Fn::Join': ['', ['arn:', ref('AWS::Partition'), `:iam::${account}:root`]],
-      })),
-    );
-    for (const s of subscribe) {
-      expect(s).toMatchObject({ Effect: 'Allow', Resource: ref(topicId('Partners')) });
+  });
+
+  it('delivers raw to SQS queues, keeps the signed SNS wrapper for HTTPS, unless the config says otherwise', () => {
+    const sqs = {
+      name: 'q',
+      protocol: 'sqs',
+      endpoint: 'arn:aws:sqs:eu-west-2:111122223333:q',
+    } as const;
+    const https = { name: 'h', protocol: 'https', endpoint: 'https://example.net/h' } as const;
+    expect(rawDelivery(sqs)).toBe(true);
+    expect(rawDelivery({ ...sqs, rawMessageDelivery: false })).toBe(false);
+    expect(rawDelivery(https)).toBeUndefined();
+    expect(rawDelivery({ ...https, rawMessageDelivery: true })).toBe(true);
+  });
+
+  it('lets no one subscribe to any Herald topic: partners get their subscriptions from Herald', () => {
+    const policies = resourcesOfType(template, 'AWS::SNS::TopicPolicy');
+    expect(policies.length).toBeGreaterThan(0);
+    for (const [id, policy] of policies) {
+      const document = policy.Properties?.PolicyDocument as
+        | { Statement: PolicyStatementJson[] }
+        | undefined;
+      const statements = document?.Statement ?? [];
+      const allowsSubscribe = statements.filter(
+        (s) =>
+          s.Effect === 'Allow' &&
+          actions(s).some((a) => ['sns:Subscribe', 'sns:*', '*'].includes(a)),
+      );
+      expect(allowsSubscribe, id).toEqual([]);
     }
   });
 });
