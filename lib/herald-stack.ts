@@ -13,7 +13,6 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType } from 'aws-cdk-lib/aws-s3';
@@ -29,6 +28,7 @@ import { HeraldFunction } from './constructs/herald-function';
 import { Messaging } from './constructs/messaging';
 import { acknowledge, wildcardAction, wildcardResource } from './constructs/nag';
 import { PartnerSubscriptions } from './constructs/partner-subscriptions';
+import { PublicFunctionUrl } from './constructs/public-function-url';
 import { DeadLetterQueue, WorkQueue } from './constructs/queues';
 import { ReleaseSweep } from './constructs/release-sweep';
 import { StatementsBucket } from './constructs/statements-bucket';
@@ -45,6 +45,15 @@ export const RECIPIENTS_PER_SEND_MESSAGE = 50;
 export const ASYNC_RETRY_ATTEMPTS = 2;
 /** Lambda's maximum event age: throttled events keep retrying for up to 6 hours. */
 export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+
+/**
+ * Unsubscribe requests in flight at most. One request is an HMAC check and one
+ * conditional DynamoDB put (tens of milliseconds warm), so 5 serve on the order of
+ * a hundred requests a second: far above real one-click traffic (a few per press
+ * release), while a flood can keep at most 5 instances busy and leaves the rest of
+ * the account's concurrency to send and ingest.
+ */
+export const UNSUBSCRIBE_CONCURRENCY = 5;
 
 export interface SendPacing {
   /** SQS event source maxConcurrency for `send` (Lambda's minimum is 2). */
@@ -171,7 +180,13 @@ export class HeraldStack extends Stack {
     });
     // Public on purpose: RFC 8058 one-click POSTs come from mail providers with no
     // AWS credentials. Each request must carry an HMAC token, checked in the handler.
-    const unsubscribeUrl = unsubscribe.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    // Reserved concurrency bounds what a flood can cost or take from send and ingest.
+    const unsubscribeUrl = new PublicFunctionUrl(this, 'UnsubscribeEndpoint', {
+      fn: unsubscribe,
+      reservedConcurrency: UNSUBSCRIBE_CONCURRENCY,
+      alarmAction,
+      purpose: 'one-click unsubscribe',
+    }).url;
 
     // ── Embargo release and the website ──────────────────────────────────────
     const release = new HeraldFunction(this, 'Release', {

@@ -3,15 +3,26 @@
  * queues with alarms, partner subscriptions, embargo scheduling. Bundling is
  * skipped here (test/cdk/bundling.test.ts bundles for real).
  */
-import { Token } from 'aws-cdk-lib';
+import { App, Stack, Token } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_EARLY_WAIT_MS } from '../../functions/release/handler';
-import { HERALD_RUNTIME } from '../../lib/constructs/herald-function';
+import { HERALD_RUNTIME, HeraldFunction } from '../../lib/constructs/herald-function';
 import { rawDelivery } from '../../lib/constructs/partner-subscriptions';
+import {
+  MAX_PUBLIC_URL_CONCURRENCY,
+  PublicFunctionUrl,
+} from '../../lib/constructs/public-function-url';
 import { SWEEP_EVENT } from '../../lib/constructs/release-sweep';
-import { ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS, sendPacing } from '../../lib/herald-stack';
+import {
+  ASYNC_MAX_EVENT_AGE,
+  ASYNC_RETRY_ATTEMPTS,
+  sendPacing,
+  UNSUBSCRIBE_CONCURRENCY,
+} from '../../lib/herald-stack';
 import { synthTemplate, TEST_CONFIG_INPUT } from './helpers';
 import {
   actions,
@@ -835,6 +846,58 @@ describe('functions', () => {
         TargetFunctionArn: arnOf(logicalId(fn('unsubscribe'))),
       }),
     ]);
+  });
+
+  it('caps every public Function URL with reserved concurrency (unsubscribe: 5)', () => {
+    const publicTargets = resourcesOfType(template, 'AWS::Lambda::Url')
+      .filter(([, r]) => r.Properties?.AuthType === 'NONE')
+      .map(
+        ([, r]) =>
+          (r.Properties?.TargetFunctionArn as { 'Fn::GetAtt'?: string[] } | undefined)?.[
+            'Fn::GetAtt'
+          ]?.[0] ?? 'no target',
+      );
+    expect(publicTargets).toEqual([logicalId(fn('unsubscribe'))]);
+    for (const id of publicTargets) {
+      expect(resources(template)[id]?.Properties?.ReservedConcurrentExecutions, id).toBe(
+        UNSUBSCRIBE_CONCURRENCY,
+      );
+    }
+    expect(UNSUBSCRIBE_CONCURRENCY).toBe(5);
+    // Only public endpoints get a ceiling: the pipeline's functions share the account's pool.
+    const reserved = resourcesOfType(template, 'AWS::Lambda::Function').filter(
+      ([, r]) => r.Properties?.ReservedConcurrentExecutions !== undefined,
+    );
+    expect(reserved.map(([id]) => id)).toEqual(publicTargets);
+  });
+
+  it('tells ops when the unsubscribe endpoint throttles (real requests are being refused)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: ref(logicalId(fn('unsubscribe'))) }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [ref(topicId('Ops'))],
+    });
+  });
+
+  it('refuses a public Function URL without a sane reservation', () => {
+    const app = new App();
+    const scope = new Stack(app, 'Scope');
+    const target = new HeraldFunction(scope, 'Fn', { name: 'unsubscribe' });
+    const alarmAction = new SnsAction(new Topic(scope, 'Ops'));
+    for (const reservedConcurrency of [0, 2.5, MAX_PUBLIC_URL_CONCURRENCY + 1]) {
+      expect(
+        () =>
+          new PublicFunctionUrl(scope, `Url${String(reservedConcurrency).replace('.', '')}`, {
+            fn: target,
+            reservedConcurrency,
+            alarmAction,
+            purpose: 'test',
+          }),
+      ).toThrow(RangeError);
+    }
   });
 
   it('writes logs to an explicit log group with retention', () => {
