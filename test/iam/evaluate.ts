@@ -141,6 +141,14 @@ export async function evaluatePermissions(
   calls: readonly AwsCallRecord[],
   options: PermissionCheckOptions,
 ): Promise<PermissionReport> {
+  const unknown = [...new Set(calls.map((c) => c.function))].filter(
+    (name) => options.environments[name] === undefined,
+  );
+  if (unknown.length > 0) {
+    throw new SimulationError(
+      `give the environment ${unknown.join(', ')} ran with (environments): names and ARNs in the calls are matched through it`,
+    );
+  }
   const deployment = new Deployment(toJson(options.template), {
     functions: options.functions,
     environments: options.environments,

@@ -45,7 +45,7 @@ import { createFakeDynamo, type FakeDynamo } from '../helpers/fake-dynamo';
 import { FakeBucket } from '../helpers/herald-fakes';
 
 type Input = Record<string, unknown>;
-type Answer = (command: string, input: Input) => Promise<object>;
+export type Answer = (command: string, input: Input) => Promise<object>;
 
 /** The stand-in has no answer for this command (the handler started using a new one). */
 export class NotFakedError extends HeraldError {
@@ -66,7 +66,7 @@ interface AnswerableClient {
 }
 
 /** Answers every command at the end of the `initialize` step, after the recorder ran. */
-function answerWith(client: AnswerableClient, answer: Answer): void {
+export function answerWith(client: AnswerableClient, answer: Answer): void {
   client.middlewareStack.add(
     (_next, context) => async (args) => {
       const command = (context.commandName ?? '').replace(/Command$/, '');
