@@ -40,6 +40,12 @@ export interface PermissionCheckOptions {
   /** The environment variables each function was given at run time, by function name. */
   readonly environments: Readonly<Record<string, Readonly<Record<string, string | undefined>>>>;
   /**
+   * Variables whose plain value may differ from the template's (not resource names),
+   * e.g. `['WEBSITE_HOOK_URL']` when the local stack points it at its own receiver.
+   * @default - none
+   */
+  readonly settingsThatMayDiffer?: readonly string[];
+  /**
    * The verified SES identity `send` sends as (config `sender.sesIdentity`).
    * @default the domain of the sending function's SENDER_FROM
    */
@@ -152,6 +158,9 @@ export async function evaluatePermissions(
   const deployment = new Deployment(toJson(options.template), {
     functions: options.functions,
     environments: options.environments,
+    ...(options.settingsThatMayDiffer === undefined
+      ? {}
+      : { settingsThatMayDiffer: options.settingsThatMayDiffer }),
   });
   const checker = new Checker(deployment, options);
   const decisions: PermissionDecision[] = [];

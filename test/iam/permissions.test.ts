@@ -333,6 +333,48 @@ describe('the check itself', () => {
     ).rejects.toThrow(WiringError);
   });
 
+  it("accepts another deployment's name for a resource the template names itself (the local stack's schedule group)", async () => {
+    // Prepare: CDK wrote the schedule group's generated name into the template as a literal.
+    const local = {
+      ...environments,
+      ingest: { ...environments.ingest, SCHEDULE_GROUP: 'herald-local' },
+    };
+    const world = new RecordedWorld(SECRET);
+    const handlers = heraldHandlers(world, local, new TestClock(new Date(BEFORE_LIFT)));
+    const versionId = world.bucket.write('incoming/s.json', JSON.stringify(sampleInput()));
+
+    // Act
+    await handlers.ingest(s3Event(s3Record('incoming/s.json', { versionId })));
+
+    // Assess: the schedule went to the local group, and the grant follows the name.
+    const report = await assertPermitted(world.calls, { template, functions, environments: local });
+    expect(report.decisions).toContainEqual(
+      expect.objectContaining({
+        request: expect.objectContaining({
+          action: 'scheduler:CreateSchedule',
+          resource: expect.stringMatching(/:schedule\/herald-local\//),
+        }),
+        result: 'Allowed',
+      }),
+    );
+    // A literal that is not a resource's name must still match.
+    const otherZone = { ...local, ingest: { ...local.ingest, DEFAULT_TIMEZONE: 'Europe/Paris' } };
+    await expect(
+      evaluatePermissions([], { template, functions, environments: otherZone }),
+    ).rejects.toThrow(
+      /ingest DEFAULT_TIMEZONE is "Europe\/Paris", but the stack sets it to "Europe\/London"/,
+    );
+    // …unless the caller says that setting may differ in this deployment.
+    await expect(
+      evaluatePermissions([], {
+        template,
+        functions,
+        environments: otherZone,
+        settingsThatMayDiffer: ['DEFAULT_TIMEZONE'],
+      }),
+    ).resolves.toMatchObject({ denied: [] });
+  });
+
   it('names the denied call when a function is given a resource the stack does not grant', async () => {
     const { world, ingest } = setup(BEFORE_LIFT);
     await ingest(notEmbargoed());

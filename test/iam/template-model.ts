@@ -55,6 +55,13 @@ export interface DeploymentOptions {
   readonly functions: Readonly<Record<string, string>>;
   /** The environment each function was given at run time (by function name). */
   readonly environments: Readonly<Record<string, Readonly<Record<string, string | undefined>>>>;
+  /**
+   * Variables whose plain (non-resource) value may differ from the template's in this
+   * deployment, e.g. WEBSITE_HOOK_URL pointed at a local receiver. Resource names and
+   * ARNs are always matched.
+   * @default - none
+   */
+  readonly settingsThatMayDiffer?: readonly string[];
 }
 
 export class Deployment {
@@ -63,12 +70,20 @@ export class Deployment {
   readonly accountId: string;
   private readonly bound = new Map<string, string>();
   private readonly boundBy = new Map<string, string>();
+  /** Physical names the template spells out (CDK generated them at synth) → their resource. */
+  private readonly literalNames = new Map<string, string>();
+  /** Those names → the name this deployment uses instead. */
+  private readonly renames = new Map<string, string>();
 
   constructor(
     readonly template: CfnTemplate,
     readonly options: DeploymentOptions,
   ) {
     const problems: string[] = [];
+    for (const [logicalId, resource] of Object.entries(template.Resources)) {
+      const name = resource.Properties?.[NAME_PROPERTIES[resource.Type] ?? ''];
+      if (typeof name === 'string') this.literalNames.set(name, logicalId);
+    }
     for (const [name, env] of Object.entries(options.environments)) {
       const logicalId = options.functions[name];
       if (logicalId === undefined) {
@@ -88,6 +103,9 @@ export class Deployment {
           problems.push(
             `${name} was given ${variable}, but the stack does not set ${variable} on it`,
           );
+          continue;
+        }
+        if (typeof expression === 'string' && options.settingsThatMayDiffer?.includes(variable)) {
           continue;
         }
         this.unify(expression, value, `${name} ${variable}`, problems);
@@ -115,6 +133,7 @@ export class Deployment {
   /** Resolves every intrinsic in `value` to concrete strings. */
   resolve(value: unknown): unknown {
     if (Array.isArray(value)) return value.map((v) => this.resolve(v));
+    if (typeof value === 'string') return this.renamed(value);
     if (typeof value !== 'object' || value === null) return value;
     const entries = Object.entries(value);
     const [first] = entries;
@@ -191,6 +210,13 @@ export class Deployment {
     }
   }
 
+  /** A literal with the template's generated names replaced by this deployment's. */
+  private renamed(text: string): string {
+    let out = text;
+    for (const [from, to] of this.renames) out = out.split(from).join(to);
+    return out;
+  }
+
   private ref(id: string): string {
     switch (id) {
       case 'AWS::Partition':
@@ -213,9 +239,16 @@ export class Deployment {
   /** Matches a template expression against the value a function was given. */
   private unify(expression: unknown, value: string, where: string, problems: string[]): void {
     if (typeof expression === 'string') {
-      if (expression !== value) {
-        problems.push(`${where} is "${value}", but the stack sets it to "${expression}"`);
+      if (expression === value) return;
+      // A name CDK generated at synth (a schedule group's, say) is one deployment's choice:
+      // another deployment (the local stack) may name the resource differently.
+      const named = this.literalNames.get(expression);
+      if (named !== undefined) {
+        this.bind(`${named}.Ref`, value, where, problems);
+        this.renames.set(expression, value);
+        return;
       }
+      problems.push(`${where} is "${value}", but the stack sets it to "${expression}"`);
       return;
     }
     if (typeof expression !== 'object' || expression === null) return;
@@ -309,6 +342,19 @@ export class Deployment {
   }
 }
 
+/** The property that holds a resource's physical name when the template names it. */
+const NAME_PROPERTIES: Readonly<Record<string, string>> = {
+  'AWS::Scheduler::ScheduleGroup': 'Name',
+  'AWS::S3::Bucket': 'BucketName',
+  'AWS::DynamoDB::Table': 'TableName',
+  'AWS::SNS::Topic': 'TopicName',
+  'AWS::SQS::Queue': 'QueueName',
+  'AWS::Lambda::Function': 'FunctionName',
+  'AWS::IAM::Role': 'RoleName',
+  'AWS::SES::ConfigurationSet': 'Name',
+  'AWS::SecretsManager::Secret': 'Name',
+};
+
 /** What a resource model sees of its resource. */
 interface ResourceView {
   readonly logicalId: string;
@@ -320,7 +366,13 @@ interface ResourceView {
 type Model = (r: ResourceView, attribute: string) => string;
 
 const lastSegment = (value: string, separator: RegExp) => value.split(separator).at(-1) ?? value;
-const madeUpName = (r: ResourceView) => `herald-${r.logicalId.toLowerCase()}`;
+/** The name the template gives the resource, else one as CloudFormation would make up. */
+const madeUpName = (r: ResourceView) => {
+  const named = Object.values(NAME_PROPERTIES)
+    .map((property) => r.properties[property])
+    .find((name) => typeof name === 'string');
+  return typeof named === 'string' ? named : `herald-${r.logicalId.toLowerCase()}`;
+};
 const regional = (r: ResourceView, service: string) =>
   `arn:${r.deployment.partition}:${service}:${r.deployment.region}:${r.deployment.accountId}`;
 
@@ -406,10 +458,7 @@ const MODELS: Readonly<Record<string, Model>> = {
   },
   'AWS::Scheduler::ScheduleGroup': (r, attribute) => {
     const arn = r.bound('Arn');
-    const name =
-      r.bound('Ref') ??
-      (typeof r.properties.Name === 'string' ? r.properties.Name : undefined) ??
-      (arn ? lastSegment(arn, /\//) : madeUpName(r));
+    const name = r.bound('Ref') ?? (arn ? lastSegment(arn, /\//) : madeUpName(r));
     if (attribute === 'Ref') return name;
     if (attribute === 'Arn') return arn ?? `${regional(r, 'scheduler')}:schedule-group/${name}`;
     return unsupported(r, attribute);
