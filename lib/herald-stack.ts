@@ -13,7 +13,6 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FunctionUrlAuthType } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { EventType } from 'aws-cdk-lib/aws-s3';
@@ -36,16 +35,32 @@ import { HeraldFunction } from './constructs/herald-function';
 import { Messaging } from './constructs/messaging';
 import { acknowledge, wildcardAction, wildcardResource } from './constructs/nag';
 import { PartnerSubscriptions } from './constructs/partner-subscriptions';
+import { PublicFunctionUrl } from './constructs/public-function-url';
 import { DeadLetterQueue, WorkQueue } from './constructs/queues';
+import { ReleaseSweep } from './constructs/release-sweep';
 import { StatementsBucket } from './constructs/statements-bucket';
 
 /** A send message holds at most this many recipients (dispatch batches, DESIGN §7). */
 export const RECIPIENTS_PER_SEND_MESSAGE = 50;
 
-/** Lambda async invocations: two retries, then the on-failure DLQ. */
-const ASYNC_RETRY_ATTEMPTS = 2;
+/**
+ * Lambda async invocations (S3 → ingest, SNS → feedback, EventBridge Scheduler and the
+ * sweep rule → release): a function error is retried twice (about 1 and 2 minutes
+ * later), then the event goes to the on-failure DLQ. EventBridge Scheduler's own retry
+ * policy only covers handing the event to Lambda, not the function failing.
+ */
+export const ASYNC_RETRY_ATTEMPTS = 2;
 /** Lambda's maximum event age: throttled events keep retrying for up to 6 hours. */
-const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+
+/**
+ * Unsubscribe requests in flight at most. One request is an HMAC check and one
+ * conditional DynamoDB put (tens of milliseconds warm), so 5 serve on the order of
+ * a hundred requests a second: far above real one-click traffic (a few per press
+ * release), while a flood can keep at most 5 instances busy and leaves the rest of
+ * the account's concurrency to send and ingest.
+ */
+export const UNSUBSCRIBE_CONCURRENCY = 5;
 
 export interface SendPacing {
   /** SQS event source maxConcurrency for `send` (Lambda's minimum is 2). */
@@ -88,9 +103,7 @@ export class HeraldStack extends Stack {
     const { config } = props;
 
     // ── Messaging: one key, four topics, ops emails ───────────────────────────
-    const messaging = new Messaging(this, 'Messaging', {
-      partnerAccounts: config.partners.accounts,
-    });
+    const messaging = new Messaging(this, 'Messaging');
     const alarmAction = new SnsAction(messaging.ops);
     const key = messaging.key;
     const deliveryDeadLetter = new DeadLetterQueue(this, 'DeliveryDeadLetter', {
@@ -177,7 +190,13 @@ export class HeraldStack extends Stack {
     });
     // Public on purpose: RFC 8058 one-click POSTs come from mail providers with no
     // AWS credentials. Each request must carry an HMAC token, checked in the handler.
-    const unsubscribeUrl = unsubscribe.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
+    // Reserved concurrency bounds what a flood can cost or take from send and ingest.
+    const unsubscribeUrl = new PublicFunctionUrl(this, 'UnsubscribeEndpoint', {
+      fn: unsubscribe,
+      reservedConcurrency: UNSUBSCRIBE_CONCURRENCY,
+      alarmAction,
+      purpose: 'one-click unsubscribe',
+    }).url;
 
     // ── Embargo release and the website ──────────────────────────────────────
     const release = new HeraldFunction(this, 'Release', {
@@ -204,6 +223,8 @@ export class HeraldStack extends Stack {
       encryptionKey: key,
       alarmAction,
     });
+    // The safety net: every 5 minutes release sweeps up any lift that has passed unreleased.
+    new ReleaseSweep(this, 'ReleaseSweep', { release, alarmAction });
 
     const websiteHook = new HeraldFunction(this, 'WebsiteHook', {
       name: 'website-hook',
@@ -314,6 +335,9 @@ export class HeraldStack extends Stack {
     this.grantObjects(statements, ingest, ['s3:GetObject', 's3:GetObjectVersion'], 'incoming/');
     this.grantObjects(statements, ingest, ['s3:PutObject'], 'rejected/');
     this.grantObjects(statements, ingest, ['s3:GetObject', 's3:PutObject'], 'rendered/');
+    // Ingest releases a revision with no embargo in force itself (release's code, run in
+    // process) and marks withdrawn statements in published/: write only, it never reads there.
+    this.grantObjects(statements, ingest, ['s3:PutObject'], 'published/');
     this.grantObjects(statements, dispatch, ['s3:GetObject'], 'rendered/');
     this.grantObjects(statements, dispatch, ['s3:GetObject'], 'lists/');
     // Without ListBucket a missing press list reads as AccessDenied, not NoSuchKey,
@@ -405,7 +429,8 @@ export class HeraldStack extends Stack {
       value: `aws s3 cp press.csv s3://${bucket.bucketName}/${config.press.listKey}`,
     });
     new CfnOutput(this, 'PartnersTopicArn', {
-      description: 'Partner agencies subscribe their SQS queue or HTTPS endpoint here',
+      description:
+        "Partner agencies' queue policies allow sqs:SendMessage from this topic (docs/partners.md); Herald makes the subscriptions",
       value: messaging.partners.topicArn,
     });
     new CfnOutput(this, 'PressTopicArn', { value: messaging.press.topicArn });

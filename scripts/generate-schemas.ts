@@ -69,6 +69,11 @@ const STATEMENT_ANNOTATIONS: Record<string, JsonObject> = {
 };
 
 const CONFIG_ANNOTATIONS: Record<string, JsonObject> = {
+  'partners.accounts': {
+    deprecated: true,
+    description:
+      'No longer supported: partners cannot subscribe to the topic themselves. Leave it out and list each partner in partners.subscriptions (docs/partners.md).',
+  },
   'sender.displayName': {
     description:
       'The From name on the sender.from address: "organisation" (the statement\'s organisation name, default), "shortName" (its short name when it has one) or "fixed" (the name in sender.from).',

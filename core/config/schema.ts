@@ -67,6 +67,10 @@ const subscription = z
     }
   });
 
+/** Why `partners.accounts` is refused, and what to write instead. */
+export const PARTNER_ACCOUNTS_REMOVED =
+  'partners.accounts is no longer supported: partner accounts cannot subscribe to the partners topic themselves. Remove it and add each partner to partners.subscriptions with its endpoint (their SQS queue ARN, https:// URL or email address) and filterPolicy; Herald creates the subscription. See docs/partners.md.';
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   sender: z.strictObject({
@@ -116,13 +120,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   partners: z
     .strictObject({
-      accounts: z
-        .array(
-          z.string().regex(/^\d{12}$/, {
-            error: 'Each partner account must be a 12-digit AWS account id in quotes.',
-          }),
-        )
-        .default([]),
+      // Partners used to subscribe to the topic from their own accounts; that let them
+      // subscribe without a filter policy (and read embargoed text) or subscribe a third
+      // party. Kept only to explain the change: an empty list is accepted, anything else not.
+      accounts: z.array(z.unknown()).max(0, { error: PARTNER_ACCOUNTS_REMOVED }).optional(),
       subscriptions: z.array(subscription).default([]),
     })
     .prefault({})

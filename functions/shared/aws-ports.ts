@@ -100,9 +100,15 @@ export interface SchedulerOptions {
   targetArn: string;
   /** Role the scheduler assumes to invoke the target (trusts scheduler.amazonaws.com). */
   roleArn: string;
-  /** SQS queue for invocations that still fail after the retries. */
+  /** SQS queue for events Scheduler could not deliver to Lambda after its retries. */
   deadLetterArn: string;
-  /** @default 185 attempts over 24 hours (the maximum) */
+  /**
+   * How long EventBridge Scheduler keeps trying to hand the event to Lambda (throttled,
+   * Lambda unavailable). It does not cover the release failing: Lambda accepts the
+   * event as an asynchronous invocation, so a function error gets Lambda's async
+   * retries (two) and then the release function's on-failure queue.
+   * @default 185 attempts over 24 hours (the maximum)
+   */
   retryPolicy?: { maximumEventAgeInSeconds: number; maximumRetryAttempts: number };
 }
 

@@ -1,8 +1,9 @@
 /**
- * Named errors for the Lambda handlers. Anything thrown out of a handler makes
- * Lambda (or SQS, or the scheduler) retry and finally dead-letter the event, so
- * only throw for conditions a retry can fix or an operator must see; problems
- * with a person's file become a rejection report instead.
+ * Named errors for the Lambda handlers. Anything thrown out of a handler is
+ * retried and finally dead-lettered: by Lambda's async retries (two) for S3,
+ * SNS, EventBridge Scheduler and rule invocations, or by SQS redelivery for
+ * queue consumers. So only throw for conditions a retry can fix or an operator
+ * must see; problems with a person's file become a rejection report instead.
  */
 import { HeraldError } from '../../core/errors';
 import type { Issue } from '../../core/types';
@@ -32,7 +33,13 @@ export class StatementConflictError extends HeraldError {
   override name = 'StatementConflictError';
 }
 
-/** The release fired before the embargo lift time; the scheduler retries it. */
+/**
+ * The release fired before the embargo lift time. EventBridge Scheduler invokes
+ * release asynchronously, so its own retry policy does not apply to this error:
+ * Lambda retries the invocation twice (about 1 and 2 minutes later), then sends
+ * it to the release on-failure queue. The release sweep (every 5 minutes)
+ * releases the statement after the lift either way.
+ */
 export class EmbargoNotLiftedError extends RetryableError {
   override name = 'EmbargoNotLiftedError';
   constructor(

@@ -7,23 +7,19 @@
  * encrypted queues and subscription DLQs) must all use the key (pitfalls §15).
  * Lambda roles get key use through their grants (grantPublish, grantSendMessages,
  * grantConsumeMessages), never through the key policy.
+ *
+ * No topic policy lets anyone else subscribe: partners get their subscription
+ * from Herald (PartnerSubscriptions, from herald.config.json) with the filter
+ * policy that keeps embargoed text from them, never one they make themselves.
  */
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { AccountPrincipal, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
 /** Service principals that write into Herald's encrypted topics and queues. */
 const KEY_USER_SERVICES = ['sns.amazonaws.com', 'cloudwatch.amazonaws.com', 'ses.amazonaws.com'];
-
-export interface MessagingProps {
-  /**
-   * AWS accounts allowed to subscribe their own endpoints to the partners topic.
-   * @default - none
-   */
-  readonly partnerAccounts?: readonly string[];
-}
 
 export class Messaging extends Construct {
   readonly key: Key;
@@ -32,7 +28,7 @@ export class Messaging extends Construct {
   readonly website: Topic;
   readonly ops: Topic;
 
-  constructor(scope: Construct, id: string, props: MessagingProps = {}) {
+  constructor(scope: Construct, id: string) {
     super(scope, id);
     const stack = Stack.of(this);
 
@@ -85,9 +81,5 @@ export class Messaging extends Construct {
         },
       }),
     );
-
-    for (const account of props.partnerAccounts ?? []) {
-      this.partners.grantSubscribe(new AccountPrincipal(account));
-    }
   }
 }

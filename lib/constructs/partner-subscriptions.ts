@@ -1,5 +1,6 @@
 /**
- * The partner subscriptions listed in herald.config.json, each with its own
+ * The partner subscriptions listed in herald.config.json: the only way a partner
+ * gets Herald's messages (no one may subscribe to the topic themselves), each with its own
  * dead-letter queue (so an operator can see which partner is failing and redrive
  * just theirs) and its filter policy.
  *
@@ -30,6 +31,20 @@ const PROTOCOLS: Readonly<Record<PartnerSubscriptionConfig['protocol'], Subscrip
   email: SubscriptionProtocol.EMAIL,
   lambda: SubscriptionProtocol.LAMBDA,
 };
+
+/**
+ * Raw delivery where it fits, unless the config says otherwise: an SQS queue gets
+ * the envelope itself as the message body (with its attributes); HTTPS keeps SNS's
+ * signed JSON wrapper, the only way the partner can check a POST came from SNS;
+ * email and Lambda cannot be raw.
+ */
+export function rawDelivery(config: PartnerSubscriptionConfig): boolean | undefined {
+  return config.rawMessageDelivery ?? (config.protocol === 'sqs' ? true : undefined);
+}
+
+function withRawDelivery(raw: boolean | undefined): { rawMessageDelivery?: boolean } {
+  return raw === undefined ? {} : { rawMessageDelivery: raw };
+}
 
 export interface PartnerSubscriptionsProps {
   /** The partners topic. */
@@ -63,9 +78,7 @@ export class PartnerSubscriptions extends Construct {
         protocol: PROTOCOLS[config.protocol],
         endpoint: config.endpoint,
         deadLetterQueue: deadLetter.queue,
-        ...(config.rawMessageDelivery === undefined
-          ? {}
-          : { rawMessageDelivery: config.rawMessageDelivery }),
+        ...withRawDelivery(rawDelivery(config)),
       });
       if (config.filterPolicy !== undefined) {
         const cfn = subscription.node.defaultChild as CfnSubscription;

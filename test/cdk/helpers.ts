@@ -26,7 +26,6 @@ export const TEST_CONFIG_INPUT = {
   timezone: 'Europe/London',
   press: { sendRatePerSecond: 14, listKey: 'lists/press.csv' },
   partners: {
-    accounts: ['111122223333', '444455556666'],
     subscriptions: [
       {
         name: 'police',

@@ -3,13 +3,26 @@
  * queues with alarms, partner subscriptions, embargo scheduling. Bundling is
  * skipped here (test/cdk/bundling.test.ts bundles for real).
  */
-import { Token } from 'aws-cdk-lib';
+import { App, Stack, Token } from 'aws-cdk-lib';
 import { Capture, Match } from 'aws-cdk-lib/assertions';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_EARLY_WAIT_MS } from '../../functions/release/release';
-import { HERALD_RUNTIME } from '../../lib/constructs/herald-function';
-import { sendPacing } from '../../lib/herald-stack';
+import { HERALD_RUNTIME, HeraldFunction } from '../../lib/constructs/herald-function';
+import { rawDelivery } from '../../lib/constructs/partner-subscriptions';
+import {
+  MAX_PUBLIC_URL_CONCURRENCY,
+  PublicFunctionUrl,
+} from '../../lib/constructs/public-function-url';
+import { SWEEP_EVENT } from '../../lib/constructs/release-sweep';
+import {
+  ASYNC_MAX_EVENT_AGE,
+  ASYNC_RETRY_ATTEMPTS,
+  sendPacing,
+  UNSUBSCRIBE_CONCURRENCY,
+} from '../../lib/herald-stack';
 import { synthTemplate, TEST_CONFIG_INPUT } from './helpers';
 import {
   actions,
@@ -279,6 +292,7 @@ describe('least privilege', () => {
         'incoming/': ['s3:GetObject', 's3:GetObjectVersion'],
         'rejected/': ['s3:PutObject'],
         'rendered/': ['s3:GetObject', 's3:PutObject'],
+        'published/': ['s3:PutObject'],
       },
     ],
     ['dispatch', { 'rendered/': ['s3:GetObject'], 'lists/': ['s3:GetObject'] }],
@@ -429,6 +443,89 @@ describe('embargo scheduling', () => {
       'scheduler:GetSchedule',
     ]);
     expect(JSON.stringify(manage?.Resource)).toMatch(/:schedule\/[^"*]+\/\*"/);
+  });
+});
+
+describe('releases that cannot be lost', () => {
+  const releaseId = () => logicalId(fn('release'));
+  const releaseDeadLetterId = () => {
+    const [id] = resourcesOfType(template, 'AWS::SQS::Queue')
+      .map(([id]) => id)
+      .filter((id) => id.startsWith('ReleaseDeadLetter'));
+    if (!id) throw new Error('no release dead-letter queue');
+    return id;
+  };
+
+  it('retries a failed release twice within 6 hours, then puts it on its own dead-letter queue', () => {
+    const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(
+      ([, r]) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify(ref(releaseId())),
+    );
+    expect(configs.map(([, r]) => r.Properties)).toEqual([
+      {
+        FunctionName: ref(releaseId()),
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: ASYNC_RETRY_ATTEMPTS,
+        MaximumEventAgeInSeconds: ASYNC_MAX_EVENT_AGE.toSeconds(),
+        DestinationConfig: { OnFailure: { Destination: arnOf(releaseDeadLetterId()) } },
+      },
+    ]);
+    expect(ASYNC_RETRY_ATTEMPTS).toBe(2);
+    expect(ASYNC_MAX_EVENT_AGE.toSeconds()).toBe(21_600);
+  });
+
+  it('sweeps every 5 minutes: a rule invokes release with {"type":"sweep"}', () => {
+    const rules = resourcesOfType(template, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [ruleId, rule] = rules[0] ?? ['', { Type: '' }];
+    expect(rule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: arnOf(releaseId()),
+          Input: JSON.stringify(SWEEP_EVENT),
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+        },
+      ],
+    });
+    expect(JSON.parse(String(((rule.Properties?.Targets ?? []) as Json[])[0]?.Input))).toEqual({
+      type: 'sweep',
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(releaseId()),
+      Principal: 'events.amazonaws.com',
+      SourceArn: arnOf(ruleId),
+    });
+  });
+
+  it('counts releases the sweep had to make ("lateRelease": true) and alarms to ops', () => {
+    const filters = resourcesOfType(template, 'AWS::Logs::MetricFilter');
+    expect(filters.map(([, r]) => r.Properties)).toEqual([
+      {
+        LogGroupName: ref(logicalId(fn('release').logs)),
+        FilterPattern: '{ $.lateRelease IS TRUE }',
+        MetricTransformations: [
+          { MetricNamespace: 'Herald/Herald', MetricName: 'LateReleases', MetricValue: '1' },
+        ],
+      },
+    ]);
+    const alarm = resourcesOfType(template, 'AWS::CloudWatch::Alarm').find(
+      ([, r]) => r.Properties?.MetricName === 'LateReleases',
+    )?.[1];
+    expect(alarm?.Properties).toMatchObject({
+      Namespace: 'Herald/Herald',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [ref(topicId('Ops'))],
+    });
+    expect(String(alarm?.Properties?.AlarmDescription)).toContain(
+      'a release had to be made by the sweep: a schedule was lost or its retries ran out',
+    );
   });
 });
 
@@ -603,8 +700,7 @@ describe('partners', () => {
         Endpoint: partner.endpoint,
         FilterPolicy: 'filterPolicy' in partner ? partner.filterPolicy : Match.absent(),
         FilterPolicyScope: 'filterPolicy' in partner ? 'MessageAttributes' : Match.absent(),
-        RawMessageDelivery:
-          'rawMessageDelivery' in partner ? partner.rawMessageDelivery : Match.absent(),
+        RawMessageDelivery: rawDelivery(partner) ?? Match.absent(),
         RedrivePolicy: {
           deadLetterTargetArn: {
             'Fn::GetAtt': [
@@ -619,26 +715,45 @@ describe('partners', () => {
     },
   );
 
-  it('lets the configured partner accounts (and no one else) subscribe to the partners topic', () => {
-    const statements = new Capture();
-    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      Topics: [ref(topicId('Partners'))],
-      PolicyDocument: { Statement: statements },
-    });
-    const subscribe = (statements.asArray() as PolicyStatementJson[]).filter((s) =>
-      actions(s).includes('sns:Subscribe'),
+  it('subscribes exactly the configured partners to the partners topic', () => {
+    const endpoints = resourcesOfType(template, 'AWS::SNS::Subscription')
+      .filter(
+        ([, r]) =>
+          JSON.stringify(r.Properties?.TopicArn) === JSON.stringify(ref(topicId('Partners'))),
+      )
+      .map(([, r]) => r.Properties?.Endpoint);
+    expect(endpoints.sort()).toEqual(
+      TEST_CONFIG_INPUT.partners.subscriptions.map((p) => p.endpoint).sort(),
     );
-    const principals = subscribe.flatMap((s) => {
-      const aws = (s.Principal as { AWS: unknown }).AWS;
-      return Array.isArray(aws) ? aws : [aws];
-    });
-    expect(principals).toEqual(
-      TEST_CONFIG_INPUT.partners.accounts.map((account) => ({
-        'Fn::Join': ['', ['arn:', ref('AWS::Partition'), `:iam::${account}:root`]],
-      })),
-    );
-    for (const s of subscribe) {
-      expect(s).toMatchObject({ Effect: 'Allow', Resource: ref(topicId('Partners')) });
+  });
+
+  it('delivers raw to SQS queues, keeps the signed SNS wrapper for HTTPS, unless the config says otherwise', () => {
+    const sqs = {
+      name: 'q',
+      protocol: 'sqs',
+      endpoint: 'arn:aws:sqs:eu-west-2:111122223333:q',
+    } as const;
+    const https = { name: 'h', protocol: 'https', endpoint: 'https://example.net/h' } as const;
+    expect(rawDelivery(sqs)).toBe(true);
+    expect(rawDelivery({ ...sqs, rawMessageDelivery: false })).toBe(false);
+    expect(rawDelivery(https)).toBeUndefined();
+    expect(rawDelivery({ ...https, rawMessageDelivery: true })).toBe(true);
+  });
+
+  it('lets no one subscribe to any Herald topic: partners get their subscriptions from Herald', () => {
+    const policies = resourcesOfType(template, 'AWS::SNS::TopicPolicy');
+    expect(policies.length).toBeGreaterThan(0);
+    for (const [id, policy] of policies) {
+      const document = policy.Properties?.PolicyDocument as
+        | { Statement: PolicyStatementJson[] }
+        | undefined;
+      const statements = document?.Statement ?? [];
+      const allowsSubscribe = statements.filter(
+        (s) =>
+          s.Effect === 'Allow' &&
+          actions(s).some((a) => ['sns:Subscribe', 'sns:*', '*'].includes(a)),
+      );
+      expect(allowsSubscribe, id).toEqual([]);
     }
   });
 });
@@ -731,6 +846,58 @@ describe('functions', () => {
         TargetFunctionArn: arnOf(logicalId(fn('unsubscribe'))),
       }),
     ]);
+  });
+
+  it('caps every public Function URL with reserved concurrency (unsubscribe: 5)', () => {
+    const publicTargets = resourcesOfType(template, 'AWS::Lambda::Url')
+      .filter(([, r]) => r.Properties?.AuthType === 'NONE')
+      .map(
+        ([, r]) =>
+          (r.Properties?.TargetFunctionArn as { 'Fn::GetAtt'?: string[] } | undefined)?.[
+            'Fn::GetAtt'
+          ]?.[0] ?? 'no target',
+      );
+    expect(publicTargets).toEqual([logicalId(fn('unsubscribe'))]);
+    for (const id of publicTargets) {
+      expect(resources(template)[id]?.Properties?.ReservedConcurrentExecutions, id).toBe(
+        UNSUBSCRIBE_CONCURRENCY,
+      );
+    }
+    expect(UNSUBSCRIBE_CONCURRENCY).toBe(5);
+    // Only public endpoints get a ceiling: the pipeline's functions share the account's pool.
+    const reserved = resourcesOfType(template, 'AWS::Lambda::Function').filter(
+      ([, r]) => r.Properties?.ReservedConcurrentExecutions !== undefined,
+    );
+    expect(reserved.map(([id]) => id)).toEqual(publicTargets);
+  });
+
+  it('tells ops when the unsubscribe endpoint throttles (real requests are being refused)', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Throttles',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: ref(logicalId(fn('unsubscribe'))) }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [ref(topicId('Ops'))],
+    });
+  });
+
+  it('refuses a public Function URL without a sane reservation', () => {
+    const app = new App();
+    const scope = new Stack(app, 'Scope');
+    const target = new HeraldFunction(scope, 'Fn', { name: 'unsubscribe' });
+    const alarmAction = new SnsAction(new Topic(scope, 'Ops'));
+    for (const reservedConcurrency of [0, 2.5, MAX_PUBLIC_URL_CONCURRENCY + 1]) {
+      expect(
+        () =>
+          new PublicFunctionUrl(scope, `Url${String(reservedConcurrency).replace('.', '')}`, {
+            fn: target,
+            reservedConcurrency,
+            alarmAction,
+            purpose: 'test',
+          }),
+      ).toThrow(RangeError);
+    }
   });
 
   it('writes logs to an explicit log group with retention', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig } from '../../core/config/load';
+import { PARTNER_ACCOUNTS_REMOVED } from '../../core/config/schema';
 import { ConfigError, HeraldError } from '../../core/errors';
 
 const valid = {
@@ -21,7 +22,6 @@ describe('parseConfig', () => {
     const config = loadConfigFile(join(import.meta.dirname, '..', '..', 'herald.config.json'));
     expect(config.sender.from).toBe('Herald Press Office <press@example.org>');
     expect(config.press.sendRatePerSecond).toBe(14);
-    expect(config.partners.accounts).toEqual(['111122223333']);
     expect(config.partners.subscriptions.map((s) => s.name)).toEqual([
       'police-partnership',
       'health-trust',
@@ -36,7 +36,7 @@ describe('parseConfig', () => {
     if (!result.ok) return;
     expect(result.config.timezone).toBe('Europe/London');
     expect(result.config.press).toEqual({ sendRatePerSecond: 14, listKey: 'lists/press.csv' });
-    expect(result.config.partners).toEqual({ accounts: [], subscriptions: [] });
+    expect(result.config.partners).toEqual({ subscriptions: [] });
     expect(result.config.sender.displayName).toBe('organisation');
   });
 
@@ -54,6 +54,17 @@ describe('parseConfig', () => {
         message: 'sender.displayName must be one of "organisation", "shortName", "fixed".',
       },
     ]);
+  });
+
+  it('refuses partner accounts with what to do instead: Herald makes the subscriptions', () => {
+    const list = errors(
+      JSON.stringify({ ...valid, partners: { accounts: ['111122223333'], subscriptions: [] } }),
+    );
+    expect(list).toEqual([{ path: 'partners.accounts', message: PARTNER_ACCOUNTS_REMOVED }]);
+    expect(PARTNER_ACCOUNTS_REMOVED).toMatch(/partners\.subscriptions/);
+    expect(PARTNER_ACCOUNTS_REMOVED).toMatch(/docs\/partners\.md/);
+    // An empty list (what older configs wrote by default) still loads.
+    expect(parseConfig(JSON.stringify({ ...valid, partners: { accounts: [] } })).ok).toBe(true);
   });
 
   it('lists every problem at once, with paths and a did-you-mean', () => {
