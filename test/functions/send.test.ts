@@ -400,6 +400,7 @@ describe('send: the From header', () => {
     ]);
 
     ses.resetHistory();
+    seedHead(ddb.table, { id: ID, revision: 2 });
     bucket.write(`rendered/${ID}/2/email.json`, JSON.stringify(rendered), 'application/json');
     await makeHandler()(
       sqsEvent({ ...batchOf(bob), revision: 2, emailKey: `rendered/${ID}/2/email.json` }),
