@@ -127,8 +127,13 @@ export async function bundleLambda(
 }
 
 /** Bench harnesses (not Lambda code): bundled so measured children run plain node, without the tsx loader. */
-export async function bundleHarness(entry: string, outFile: string): Promise<string> {
+export async function bundleHarness(
+  entry: string,
+  outFile: string,
+  overrides: BuildOptions = {},
+): Promise<string> {
   await build({
+    ...overrides,
     entryPoints: [entry],
     outfile: outFile,
     bundle: true,

@@ -45,7 +45,7 @@ const TOTAL_CONCURRENCY = QUEUE_CONCURRENCY * HANDLER_CONCURRENCY;
 
 const ADDRESS = /<([^>]+)>|([^\s<>"]+@[^\s<>"]+)/;
 
-function addressOf(to: string): string {
+export function addressOf(to: string): string {
   const m = ADDRESS.exec(to);
   return (m?.[1] ?? m?.[2] ?? to).toLowerCase();
 }
