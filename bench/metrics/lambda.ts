@@ -108,7 +108,7 @@ async function sendColdStarts(
     BUCKET_NAME: BUCKET,
     UNSUBSCRIBE_SECRET_ARN,
   });
-  const reps = ctx.quick ? 2 : 9;
+  const reps = ctx.quick ? 2 : 15;
   const send: InvokeResult[] = [];
   const floor: InvokeResult[] = [];
   await aws.sesEmulator.clear();
@@ -165,7 +165,7 @@ async function ingestColdStarts(
   });
   const source = JSON.parse(sample.bytes.toString('utf8')) as Record<string, unknown>;
   const floorEnv = lambdaEnv('herald-mjml-floor', {});
-  const reps = ctx.quick ? 2 : 7;
+  const reps = ctx.quick ? 2 : 9;
   const runs: InvokeResult[] = [];
   const floor: InvokeResult[] = [];
   let lastId = '';
@@ -237,14 +237,45 @@ const IMPORT_STEPS: Array<{ label: string; imports: string; keep: string }> = [
   },
 ];
 
-async function importAttribution(ctx: BenchContext, reps: number): Promise<string> {
+/** The same for ingest, from its floor (mjml alone) up. */
+const INGEST_IMPORT_STEPS: Array<{ label: string; imports: string; keep: string }> = [
+  { label: 'mjml (floor)', imports: "import mjml2html from 'mjml';", keep: 'mjml2html' },
+  {
+    label: '+ S3, DynamoDB, lib-dynamodb, SNS, Scheduler clients',
+    imports:
+      "import { S3Client } from '@aws-sdk/client-s3'; import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; import { SNSClient } from '@aws-sdk/client-sns'; import { SchedulerClient } from '@aws-sdk/client-scheduler';",
+    keep: 'S3Client, DynamoDBClient, DynamoDBDocumentClient, SNSClient, SchedulerClient',
+  },
+  {
+    label: '+ zod and the statement schema',
+    imports: "import { parseStatement } from './core/statement/parse';",
+    keep: 'parseStatement',
+  },
+  {
+    label: '+ the renderer and social copy (markdown-it, twitter-text)',
+    imports: "import { renderStatement } from './core/render';",
+    keep: 'renderStatement',
+  },
+  {
+    label: '+ Powertools logger',
+    imports: "import { Logger } from '@aws-lambda-powertools/logger';",
+    keep: 'Logger',
+  },
+];
+
+async function importAttribution(
+  ctx: BenchContext,
+  name: string,
+  allSteps: ReadonlyArray<{ label: string; imports: string; keep: string }>,
+  reps: number,
+): Promise<string> {
   const outDir = join(ctx.buildDir, 'lambda-attribution');
   const lines: string[] = [];
   let previous = 0;
-  for (let i = 0; i < IMPORT_STEPS.length; i++) {
-    const steps = IMPORT_STEPS.slice(0, i + 1);
+  for (let i = 0; i < allSteps.length; i++) {
+    const steps = allSteps.slice(0, i + 1);
     const contents = `${steps.map((s) => s.imports).join('\n')}\nexport const handler = async () => [${steps.map((s) => s.keep).join(', ')}].length;\n`;
-    const bundle = await bundleLambda(`step-${i}`, '', outDir, {
+    const bundle = await bundleLambda(`${name}-step-${i}`, '', outDir, {
       stdin: { contents, resolveDir: ctx.root, loader: 'ts', sourcefile: `step-${i}.ts` },
     });
     const runs: number[] = [];
@@ -312,7 +343,7 @@ export const lambdaGroup: MetricGroup = {
         note: `${coldNote('send', cold.send, 'first message')} vs ${coldNote('floor', cold.floor, 'S3∥secret∥suppression, claim, SES, mark')}`,
       });
       if (!ctx.quick) {
-        const attribution = await importAttribution(ctx, 5);
+        const attribution = await importAttribution(ctx, 'send', IMPORT_STEPS, 5);
         ctx.log(`send import attribution (median import ms): ${attribution}`);
         const last = out[out.length - 1];
         if (last) last.note = `${last.note}. Import by step: ${attribution}`;
@@ -327,7 +358,7 @@ export const lambdaGroup: MetricGroup = {
           unit: 'x',
           floor: round(mjmlMs, 1),
           floorUnit: 'ms',
-          note: `${coldNote('ingest', ingest.ingest, 'first statement')} vs ${coldNote('mjml alone', ingest.floor, 'render')}`,
+          note: `${coldNote('ingest', ingest.ingest, 'first statement')} vs ${coldNote('mjml alone', ingest.floor, 'render')}${ctx.quick ? '' : `. Import by step: ${await importAttribution(ctx, 'ingest', INGEST_IMPORT_STEPS, 5)}`}`,
         },
         {
           name: 'ingest.coldInitMs',
