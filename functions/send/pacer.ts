@@ -52,7 +52,9 @@ export function createPacer(
       const now = clock().getTime();
       // The first call finds the bucket empty: no catching up on time that was never behind.
       due ??= now + tolerance;
-      const at = Math.max(now, due - tolerance);
+      // Whole milliseconds, rounded up: a clock reads whole milliseconds, and a call let
+      // through a fraction early could be one more than the rate allows in some span.
+      const at = Math.ceil(Math.max(now, due - tolerance));
       due = Math.max(at, due) + interval;
       if (at > now) await sleep(at - now);
     },
