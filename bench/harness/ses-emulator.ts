@@ -27,6 +27,11 @@ import { startSes } from '../../local/emulators';
 const { values } = parseArgs({
   options: { rate: { type: 'string' }, burst: { type: 'string' } },
 });
+/**
+ * BENCH_SES_LATENCY_MS=n: with --rate, answer each accepted send after n ms ± 50%,
+ * to see how pacing copes with a slow SES (docs/performance.md). Off by default.
+ */
+const latencyMs = Number(process.env.BENCH_SES_LATENCY_MS ?? 0);
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -112,11 +117,14 @@ async function rateLimited(
       const messageId = randomUUID();
       const raw = Buffer.from(form.get('RawMessage.Data') ?? '', 'base64');
       stored.push({ messageId, destination: { to: [toHeader(raw)], cc: [], bcc: [] }, at });
-      xml(
-        res,
-        200,
-        `<SendRawEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><SendRawEmailResult><MessageId>${messageId}</MessageId></SendRawEmailResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></SendRawEmailResponse>`,
-      );
+      const answer = () =>
+        xml(
+          res,
+          200,
+          `<SendRawEmailResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><SendRawEmailResult><MessageId>${messageId}</MessageId></SendRawEmailResult><ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></SendRawEmailResponse>`,
+        );
+      if (latencyMs > 0) setTimeout(answer, latencyMs * (0.5 + Math.random()));
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
