@@ -1,5 +1,5 @@
 /**
- * Per-recipient raw MIME for SES SendRawEmail (render-quality §4 in docs).
+ * Per-recipient raw MIME for SES SendRawEmail.
  * The email was rendered once; here we only fill its slots and wrap it as
  * multipart/alternative (text, then HTML). This module is bundled into the send
  * Lambda, so it imports the slot filler and the HTML escape only, never MJML
@@ -379,7 +379,7 @@ function mailOptions(
   };
 }
 
-/** Reject header injection before anything is built (render-quality H5: never trust nodemailer alone). */
+/** Reject header injection before anything is built: never trust nodemailer alone with it. */
 function checkInputs(email: RenderedEmail, recipient: Recipient, options: MimeOptions): string {
   const single: Array<[string, string | undefined]> = [
     ['the recipient address', recipient.email],
