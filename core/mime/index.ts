@@ -122,13 +122,15 @@ export class PreparedEmail {
   readonly html: SlottedText;
   readonly encodedText: EncodedBody;
   readonly encodedHtml: EncodedBody;
-  /** What this was made from, to notice a RenderedEmail changed after the fact. */
-  private readonly source: { text: SlottedText; html: SlottedText };
+  /** The rendered email as it was when prepared (a copy: a RenderedEmail is a plain object). */
+  readonly email: RenderedEmail;
 
-  constructor(readonly email: RenderedEmail) {
-    this.source = {
+  constructor(email: RenderedEmail) {
+    this.email = {
+      ...email,
       text: { parts: [...email.text.parts], slots: [...email.text.slots] },
       html: { parts: [...email.html.parts], slots: [...email.html.slots] },
+      replyTo: email.replyTo ? { ...email.replyTo } : null,
     };
     this.text = canonicalParts(email.text);
     this.html = canonicalParts(email.html);
@@ -139,9 +141,18 @@ export class PreparedEmail {
   /** Header templates by sender settings (a container has one; tests pin boundaries). */
   private readonly templates = new Map<string, HeaderTemplate | null>();
 
-  /** Made from this email's current parts (an unchanged string compares at once). */
+  /** Made from `email` as it is now (an unchanged string compares at once). */
   madeFrom(email: RenderedEmail): boolean {
-    return same(this.source.text, email.text) && same(this.source.html, email.html);
+    const was = this.email;
+    return (
+      email.statementId === was.statementId &&
+      email.revision === was.revision &&
+      email.subject === was.subject &&
+      email.replyTo?.name === was.replyTo?.name &&
+      email.replyTo?.address === was.replyTo?.address &&
+      same(was.text, email.text) &&
+      same(was.html, email.html)
+    );
   }
 
   /**
