@@ -1,9 +1,10 @@
 /**
  * A tiny HTTP stub for the AWS APIs that have no local emulator (Secrets
  * Manager, SNS, SQS, EventBridge Scheduler), answering just the calls the
- * Lambda entries make during one invocation. Bench-only: it lets a child
- * process import the real bundle unchanged, with AWS_ENDPOINT_URL_<SERVICE>
- * pointing here. Every call is recorded so a run can be checked.
+ * Lambda entries make. It lets a child process import the real bundle
+ * unchanged, with AWS_ENDPOINT_URL_<SERVICE> pointing here: used by the bench
+ * and by test/cdk/bundling.test.ts. Every call is recorded so a run can be
+ * checked, and SQS batches can be handed on to a local queue.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
