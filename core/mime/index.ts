@@ -242,7 +242,24 @@ export async function buildRawMessage(
   const values = slotValues(recipient, options);
   const text = encodeBody(ready.encodedText, values, undefined);
   const html = encodeBody(ready.encodedHtml, values, escapeHtml);
-  const template = ready.headerTemplate(options);
+  let template: HeaderTemplate | null;
+  let headers = '';
+  try {
+    template = ready.headerTemplate(options);
+    if (template) {
+      headers = buildHeaderBlock(template, {
+        'List-Unsubscribe': listUnsubscribe(options),
+        To: toValue(recipient),
+        'Message-ID': ids.messageId,
+        // nodemailer's default is the time the message is made, too.
+        Date: options.date ?? new Date(),
+      });
+    }
+  } catch (error) {
+    throw new MimeBuildError(error instanceof Error ? error.message : String(error), {
+      cause: error,
+    });
+  }
   // A part that is empty for this journalist is left out by MailComposer: let it build that rare message.
   if (
     template === null ||
@@ -250,20 +267,6 @@ export async function buildRawMessage(
     (ready.encodedHtml.mayBeEmpty && html.every((b) => b.length === 0))
   ) {
     return compose(ready, recipient, options, values, ids);
-  }
-  let headers: string;
-  try {
-    headers = buildHeaderBlock(template, {
-      'List-Unsubscribe': listUnsubscribe(options),
-      To: toValue(recipient),
-      'Message-ID': ids.messageId,
-      // nodemailer's default is the time the message is made, too.
-      Date: options.date ?? new Date(),
-    });
-  } catch (error) {
-    throw new MimeBuildError(error instanceof Error ? error.message : String(error), {
-      cause: error,
-    });
   }
   // The layout MimeNode streams for a multipart node with two content children.
   const { boundary } = template;
