@@ -71,13 +71,26 @@ export interface SendPacing {
   readonly timeout: Duration;
 }
 
+/** The SES rate one `send` instance is given, at most (sendPacing). */
+export const SEND_RATE_PER_INSTANCE = 25;
+
 /**
- * Splits the account's SES rate across concurrent `send` instances. About ten
- * sends a second per instance keeps each instance busy without bursts; the
+ * Splits the account's SES rate across concurrent `send` instances; the
  * product of concurrency and per-instance rate never exceeds the account rate.
+ *
+ * Each instance paces itself (functions/send/pacer.ts) and cannot see the
+ * others, so when fewer instances are busy (the first ones still starting,
+ * the last messages of a list) the unused share is lost. With up to 25/s per
+ * instance rather than 10/s, a message of 50 recipients takes 2 s instead of 5,
+ * so the last messages leave the rest idle for 2 s at most, not 5 (pacing
+ * bench: docs/performance.md). An instance sending 25/s is far from busy:
+ * sending is ~3 ms of CPU per email, and two seconds of recipients are in flight.
  */
 export function sendPacing(sendRatePerSecond: number): SendPacing {
-  const maxConcurrency = Math.min(1000, Math.max(2, Math.ceil(sendRatePerSecond / 10)));
+  const maxConcurrency = Math.min(
+    1000,
+    Math.max(2, Math.ceil(sendRatePerSecond / SEND_RATE_PER_INSTANCE)),
+  );
   const perInstanceRatePerSecond = Math.floor((sendRatePerSecond / maxConcurrency) * 1000) / 1000;
   const secondsPerMessage = RECIPIENTS_PER_SEND_MESSAGE / perInstanceRatePerSecond;
   const timeoutSeconds = Math.min(900, Math.ceil(secondsPerMessage * 1.5) + 30);

@@ -11,7 +11,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLedgerTable, createLocalClients, destroyLocalClients } from '../../local/clients';
 import { startDynamo, startS3 } from '../../local/emulators';
 import { type AwsStub, startAwsStub } from './aws-stub';
-import { awsEnv, type SesEmulator, startSesChild } from './emulators';
+import { awsEnv, type SesEmulator, type SesOptions, startSesChild } from './emulators';
 import type { BenchContext } from './types';
 
 export const BUCKET = 'herald-bench';
@@ -32,7 +32,11 @@ export interface BenchAws {
   stop(): Promise<void>;
 }
 
-export async function startBenchAws(ctx: BenchContext, name: string): Promise<BenchAws> {
+export async function startBenchAws(
+  ctx: BenchContext,
+  name: string,
+  ses: SesOptions = {},
+): Promise<BenchAws> {
   const started: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of started.reverse()) await stop().catch(() => undefined);
@@ -46,7 +50,7 @@ export async function startBenchAws(ctx: BenchContext, name: string): Promise<Be
     started.push(() => s3e.close());
     const ddbe = await startDynamo({ port: 0 });
     started.push(() => ddbe.close());
-    const sesEmulator = await startSesChild(ctx.buildDir, ctx.root);
+    const sesEmulator = await startSesChild(ctx.buildDir, ctx.root, ses);
     started.push(() => sesEmulator.stop());
     const stub = await startAwsStub({ [UNSUBSCRIBE_SECRET_ARN]: UNSUBSCRIBE_SECRET });
     started.push(() => stub.stop());

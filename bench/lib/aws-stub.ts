@@ -1,9 +1,10 @@
 /**
  * A tiny HTTP stub for the AWS APIs that have no local emulator (Secrets
  * Manager, SNS, SQS, EventBridge Scheduler), answering just the calls the
- * Lambda entries make during one invocation. Bench-only: it lets a child
- * process import the real bundle unchanged, with AWS_ENDPOINT_URL_<SERVICE>
- * pointing here. Every call is recorded so a run can be checked.
+ * Lambda entries make. It lets a child process import the real bundle
+ * unchanged, with AWS_ENDPOINT_URL_<SERVICE> pointing here: used by the bench
+ * and by test/cdk/bundling.test.ts. Every call is recorded so a run can be
+ * checked, and SQS batches can be handed on to a local queue.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -18,6 +19,8 @@ export interface StubCall {
 export interface AwsStub {
   url: string;
   calls: StubCall[];
+  /** Receives the bodies of every SQS SendMessageBatch (a bench queue can consume them). */
+  onSendMessageBatch: ((queueUrl: string, bodies: string[]) => void) | null;
   stop(): Promise<void>;
 }
 
@@ -46,6 +49,16 @@ export async function startAwsStub(
   defaultSecret = 'bench-secret-0123456789abcdef0123456789abcdef',
 ): Promise<AwsStub> {
   const calls: StubCall[] = [];
+  const stub: AwsStub = {
+    url: '',
+    calls,
+    onSendMessageBatch: null,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
   const server = createServer((req, res) => {
     void readBody(req).then((body) => {
       const target = String(req.headers['x-amz-target'] ?? '');
@@ -70,9 +83,14 @@ export async function startAwsStub(
         const action = target.slice('AmazonSQS.'.length);
         calls.push({ service: 'sqs', action, body });
         if (action === 'SendMessageBatch') {
-          const { Entries } = JSON.parse(body) as {
+          const { Entries, QueueUrl } = JSON.parse(body) as {
             Entries: Array<{ Id: string; MessageBody: string }>;
+            QueueUrl: string;
           };
+          stub.onSendMessageBatch?.(
+            QueueUrl,
+            Entries.map((e) => e.MessageBody),
+          );
           return json(
             res,
             200,
@@ -124,13 +142,6 @@ export async function startAwsStub(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  stub.url = `http://127.0.0.1:${port}`;
+  return stub;
 }

@@ -24,6 +24,24 @@ const SOURCE_MAP: Record<string, BuildOptions['sourcemap']> = {
   both: 'both',
 };
 
+/**
+ * `esbuildArgs` as build options. Only `--alias` is used (HERALD_BUNDLING); any
+ * other flag throws, so the bench cannot silently bundle differently from the stack.
+ */
+function extraOptions(args: BundlingOptions['esbuildArgs']): BuildOptions {
+  const alias: Record<string, string> = {};
+  for (const [flag, value] of Object.entries(args ?? {})) {
+    if (flag !== '--alias' || !Array.isArray(value)) {
+      throw new Error(`bench/lib/bundle.ts does not translate esbuildArgs ${flag} yet`);
+    }
+    for (const entry of value) {
+      const at = entry.indexOf('=');
+      alias[entry.slice(0, at)] = entry.slice(at + 1);
+    }
+  }
+  return Object.keys(alias).length > 0 ? { alias } : {};
+}
+
 /** NodejsFunction's flags for `bundling` (aws-lambda-nodejs/lib/bundling.ts), as esbuild build options. */
 export function esbuildOptionsFor(bundling: BundlingOptions): BuildOptions {
   const external = [
@@ -46,6 +64,7 @@ export function esbuildOptionsFor(bundling: BundlingOptions): BuildOptions {
     ...(bundling.loader ? { loader: bundling.loader as Record<string, Loader> } : {}),
     ...(bundling.charset ? { charset: bundling.charset as Charset } : {}),
     external,
+    ...extraOptions(bundling.esbuildArgs),
     metafile: true,
     logLevel: 'silent',
   };
@@ -108,8 +127,13 @@ export async function bundleLambda(
 }
 
 /** Bench harnesses (not Lambda code): bundled so measured children run plain node, without the tsx loader. */
-export async function bundleHarness(entry: string, outFile: string): Promise<string> {
+export async function bundleHarness(
+  entry: string,
+  outFile: string,
+  overrides: BuildOptions = {},
+): Promise<string> {
   await build({
+    ...overrides,
     entryPoints: [entry],
     outfile: outFile,
     bundle: true,

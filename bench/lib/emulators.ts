@@ -16,6 +16,23 @@ export interface SesEmulator {
   clear(): Promise<void>;
   /** CPU time (user + system) the emulator process has used so far, in ms (Linux /proc). */
   cpuMs(): Promise<number>;
+  /** With `rate`: the sends the rate let through and refused, in ms since the epoch. */
+  pacingStats(): Promise<PacingStats>;
+  pacingReset(): Promise<void>;
+}
+
+export interface PacingStats {
+  rate: number;
+  burst: number;
+  acceptedAt: number[];
+  throttledAt: number[];
+}
+
+export interface SesOptions {
+  /** Enforce an account sending rate (emails/s): over it SES answers Throttling. */
+  rate?: number;
+  /** Sends the rate's token bucket holds. @default one second's worth */
+  burst?: number;
 }
 
 export interface StoredEmail {
@@ -26,12 +43,20 @@ export interface StoredEmail {
   at: number;
 }
 
-export async function startSesChild(buildDir: string, root: string): Promise<SesEmulator> {
+export async function startSesChild(
+  buildDir: string,
+  root: string,
+  options: SesOptions = {},
+): Promise<SesEmulator> {
   const script = await bundleHarness(
     join(root, 'bench/harness/ses-emulator.ts'),
     join(buildDir, 'harness/ses-emulator.mjs'),
   );
-  const child = await startServerChild(script, []);
+  const args = [
+    ...(options.rate === undefined ? [] : ['--rate', String(options.rate)]),
+    ...(options.burst === undefined ? [] : ['--burst', String(options.burst)]),
+  ];
+  const child = await startServerChild(script, args);
   const url = `http://127.0.0.1:${child.port}`;
   return {
     url,
@@ -45,6 +70,14 @@ export async function startSesChild(buildDir: string, root: string): Promise<Ses
       await fetch(`${url}/clear-store`, { method: 'POST' });
     },
     cpuMs: () => processCpuMs(child.child.pid),
+    pacingStats: async () => {
+      const res = await fetch(`${url}/pacing-stats`);
+      if (!res.ok) throw new Error(`the SES emulator enforces no rate (${res.status})`);
+      return (await res.json()) as PacingStats;
+    },
+    pacingReset: async () => {
+      await fetch(`${url}/pacing-reset`, { method: 'POST' });
+    },
   };
 }
 

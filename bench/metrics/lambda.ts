@@ -1,13 +1,17 @@
 /**
- * send.bundleBytes, ingest.bundleBytes, send.coldInitRatio, ingest.coldInitMs.
+ * send.bundleBytes, ingest.bundleBytes, send.coldInitRatio, ingest.coldInitRatio
+ * (and ingest.coldInitMs).
  *
  * Bundles come from the stack's esbuild settings (bench/lib/bundle.ts). A cold
  * start is a fresh `node` process importing index.mjs and handling one event
  * (bench/harness/invoke.ts), with Lambda's NODE_OPTIONS, against the emulators
  * (SES in its own process) and the stub for Secrets Manager / SNS / Scheduler.
- * The floor is a bundle that only imports the SES client and sends one fixed
- * raw message (bench/harness/ses-floor.ts). Runs alternate floor and send so
- * drift on a busy machine hits both; the ratio is of the medians.
+ * The floors do only the work the design requires, bundled the same way:
+ * - send: the same four clients making one call each, in the same order
+ *   (bench/harness/send-floor.ts);
+ * - ingest: mjml alone rendering the sample's MJML once (bench/harness/mjml-floor.ts).
+ * Runs alternate floor and function so drift on a busy machine hits both; the
+ * ratio is of the medians.
  */
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -21,7 +25,8 @@ import {
   TABLE,
   UNSUBSCRIBE_SECRET_ARN,
 } from '../lib/aws-env';
-import { type BuiltBundle, bundleLambda } from '../lib/bundle';
+import { type BuiltBundle, bundleHarness, bundleLambda } from '../lib/bundle';
+import { lastJson, runNode } from '../lib/child';
 import { type InvokeResult, invokeInChild, lambdaEnv, s3Event, sqsEvent } from '../lib/invoke';
 import { loadSample, type Sample } from '../lib/sample';
 import { median, round } from '../lib/stats';
@@ -38,29 +43,50 @@ function describeBundle(b: BuiltBundle): string {
   return `${(b.bytes / 2 ** 20).toFixed(2)} MB index.mjs + ${(b.mapBytes / 2 ** 20).toFixed(2)} MB map; largest inputs: ${top}`;
 }
 
+/** The MJML source and options core/render passes to mjml2html for the sample (bench/harness/mjml-source.ts). */
+async function sampleMjml(ctx: BenchContext): Promise<{ source: string; options: unknown }> {
+  const script = await bundleHarness(
+    join(ctx.root, 'bench/harness/mjml-source.ts'),
+    join(ctx.buildDir, 'harness/mjml-source.mjs'),
+    { alias: { mjml: join(ctx.root, 'bench/harness/mjml-capture.ts') } },
+  );
+  return lastJson(await runNode(script, [ctx.root]), 'mjml-source');
+}
+
 async function buildBundles(ctx: BenchContext, sample: Sample) {
   const outDir = join(ctx.buildDir, 'lambda');
   const rendered = await renderStatement(sample.statement, { embargo: sample.embargo });
-  // The floor sends the same bytes send would, so the emulator's parse cost cancels out.
+  // The floors send the same bytes send would, so the emulator's parse cost cancels out.
   const raw = await buildRawMessage(
     rendered.email,
     { email: 'floor@press.example.com' },
     { from: SENDER, unsubscribeUrl: 'https://unsubscribe.example.org/u?t=floor', date: sample.now },
   );
-  const [send, ingest, floor] = await Promise.all([
+  const rawDefine = { __FLOOR_RAW_BASE64__: JSON.stringify(raw.toString('base64')) };
+  const mjml = await sampleMjml(ctx);
+  const [send, ingest, sesOnly, sendFloor, mjmlFloor] = await Promise.all([
     bundleLambda('send', join(ctx.root, 'functions/send/index.ts'), outDir),
     bundleLambda('ingest', join(ctx.root, 'functions/ingest/index.ts'), outDir),
     bundleLambda('ses-floor', join(ctx.root, 'bench/harness/ses-floor.ts'), outDir, {
-      define: { __FLOOR_RAW_BASE64__: JSON.stringify(raw.toString('base64')) },
+      define: rawDefine,
+    }),
+    bundleLambda('send-floor', join(ctx.root, 'bench/harness/send-floor.ts'), outDir, {
+      define: rawDefine,
+    }),
+    bundleLambda('mjml-floor', join(ctx.root, 'bench/harness/mjml-floor.ts'), outDir, {
+      define: {
+        __FLOOR_MJML__: JSON.stringify(mjml.source),
+        __FLOOR_MJML_OPTIONS__: JSON.stringify(mjml.options),
+      },
     }),
   ]);
-  return { send, ingest, floor, rendered };
+  return { send, ingest, sesOnly, sendFloor, mjmlFloor, rendered };
 }
 
 async function sendColdStarts(
   ctx: BenchContext,
   aws: BenchAws,
-  bundles: { send: BuiltBundle; floor: BuiltBundle },
+  bundles: { send: BuiltBundle; sendFloor: BuiltBundle },
   sample: Sample,
   emailJson: string,
 ): Promise<{ send: InvokeResult[]; floor: InvokeResult[] }> {
@@ -76,27 +102,30 @@ async function sendColdStarts(
     UNSUBSCRIBE_SECRET_ARN,
     SEND_RATE_PER_SECOND: '14',
   });
-  const floorEnv = lambdaEnv('herald-ses-floor', aws.env);
-  const reps = ctx.quick ? 2 : 9;
+  const floorEnv = lambdaEnv('herald-send-floor', {
+    ...aws.env,
+    LEDGER_TABLE: TABLE,
+    BUCKET_NAME: BUCKET,
+    UNSUBSCRIBE_SECRET_ARN,
+  });
+  const reps = ctx.quick ? 2 : 15;
   const send: InvokeResult[] = [];
   const floor: InvokeResult[] = [];
   await aws.sesEmulator.clear();
   // One warm-up pair (file cache, emulator JIT) that is not counted.
   for (let i = -1; i < reps; i++) {
-    // A new journalist each time: the ledger would skip an address already sent to.
-    const batch = {
-      id,
-      revision,
-      emailKey,
-      recipients: [{ email: journalistEmail(900_000 + i + 1), name: 'Cold Start' }],
-    };
-    const f = await invokeInChild(ctx, bundles.floor.file, {}, floorEnv);
-    const s = await invokeInChild(
-      ctx,
-      bundles.send.file,
-      sqsEvent([JSON.stringify(batch)]),
-      sendEnv,
-    );
+    // A new journalist each time (for each side): the ledger would skip an address already sent to.
+    const event = (n: number) =>
+      sqsEvent([
+        JSON.stringify({
+          id,
+          revision,
+          emailKey,
+          recipients: [{ email: journalistEmail(n), name: 'Cold Start' }],
+        }),
+      ]);
+    const f = await invokeInChild(ctx, bundles.sendFloor.file, event(800_000 + i + 1), floorEnv);
+    const s = await invokeInChild(ctx, bundles.send.file, event(900_000 + i + 1), sendEnv);
     const failures =
       (s.result as { batchItemFailures?: unknown[] } | null)?.batchItemFailures ?? [];
     if (failures.length > 0) throw new Error(`send reported failures: ${JSON.stringify(s.result)}`);
@@ -117,9 +146,9 @@ async function sendColdStarts(
 async function ingestColdStarts(
   ctx: BenchContext,
   aws: BenchAws,
-  bundle: BuiltBundle,
+  bundles: { ingest: BuiltBundle; mjmlFloor: BuiltBundle },
   sample: Sample,
-) {
+): Promise<{ ingest: InvokeResult[]; floor: InvokeResult[] }> {
   const env = lambdaEnv('herald-ingest', {
     ...aws.env,
     LEDGER_TABLE: TABLE,
@@ -135,8 +164,10 @@ async function ingestColdStarts(
     DEFAULT_TIMEZONE: 'Europe/London',
   });
   const source = JSON.parse(sample.bytes.toString('utf8')) as Record<string, unknown>;
-  const reps = ctx.quick ? 2 : 7;
+  const floorEnv = lambdaEnv('herald-mjml-floor', {});
+  const reps = ctx.quick ? 2 : 9;
   const runs: InvokeResult[] = [];
+  const floor: InvokeResult[] = [];
   let lastId = '';
   for (let i = -1; i < reps; i++) {
     // A fresh id per run (the ledger dedupes id#revision) with an embargo still ahead, the usual case.
@@ -152,19 +183,23 @@ async function ingestColdStarts(
     const key = `incoming/${lastId}.json`;
     const body = JSON.stringify(statement, null, 2);
     await aws.put(key, body);
+    const f = await invokeInChild(ctx, bundles.mjmlFloor.file, {}, floorEnv);
     const run = await invokeInChild(
       ctx,
-      bundle.file,
+      bundles.ingest.file,
       s3Event(BUCKET, key, Buffer.byteLength(body)),
       env,
     );
-    if (i >= 0) runs.push(run);
+    if (i >= 0) {
+      runs.push(run);
+      floor.push(f);
+    }
   }
   // The last run must have rendered: its email.json is what send reads.
   await aws.s3.send(
     new HeadObjectCommand({ Bucket: BUCKET, Key: `rendered/${lastId}/1/email.json` }),
   );
-  return runs;
+  return { ingest: runs, floor };
 }
 
 /**
@@ -202,14 +237,45 @@ const IMPORT_STEPS: Array<{ label: string; imports: string; keep: string }> = [
   },
 ];
 
-async function importAttribution(ctx: BenchContext, reps: number): Promise<string> {
+/** The same for ingest, from its floor (mjml alone) up. */
+const INGEST_IMPORT_STEPS: Array<{ label: string; imports: string; keep: string }> = [
+  { label: 'mjml (floor)', imports: "import mjml2html from 'mjml';", keep: 'mjml2html' },
+  {
+    label: '+ S3, DynamoDB, lib-dynamodb, SNS, Scheduler clients',
+    imports:
+      "import { S3Client } from '@aws-sdk/client-s3'; import { DynamoDBClient } from '@aws-sdk/client-dynamodb'; import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'; import { SNSClient } from '@aws-sdk/client-sns'; import { SchedulerClient } from '@aws-sdk/client-scheduler';",
+    keep: 'S3Client, DynamoDBClient, DynamoDBDocumentClient, SNSClient, SchedulerClient',
+  },
+  {
+    label: '+ zod and the statement schema',
+    imports: "import { parseStatement } from './core/statement/parse';",
+    keep: 'parseStatement',
+  },
+  {
+    label: '+ the renderer and social copy (markdown-it, twitter-text)',
+    imports: "import { renderStatement } from './core/render';",
+    keep: 'renderStatement',
+  },
+  {
+    label: '+ Powertools logger',
+    imports: "import { Logger } from '@aws-lambda-powertools/logger';",
+    keep: 'Logger',
+  },
+];
+
+async function importAttribution(
+  ctx: BenchContext,
+  name: string,
+  allSteps: ReadonlyArray<{ label: string; imports: string; keep: string }>,
+  reps: number,
+): Promise<string> {
   const outDir = join(ctx.buildDir, 'lambda-attribution');
   const lines: string[] = [];
   let previous = 0;
-  for (let i = 0; i < IMPORT_STEPS.length; i++) {
-    const steps = IMPORT_STEPS.slice(0, i + 1);
+  for (let i = 0; i < allSteps.length; i++) {
+    const steps = allSteps.slice(0, i + 1);
     const contents = `${steps.map((s) => s.imports).join('\n')}\nexport const handler = async () => [${steps.map((s) => s.keep).join(', ')}].length;\n`;
-    const bundle = await bundleLambda(`step-${i}`, '', outDir, {
+    const bundle = await bundleLambda(`${name}-step-${i}`, '', outDir, {
       stdin: { contents, resolveDir: ctx.root, loader: 'ts', sourcefile: `step-${i}.ts` },
     });
     const runs: number[] = [];
@@ -225,6 +291,9 @@ async function importAttribution(ctx: BenchContext, reps: number): Promise<strin
   return lines.join('; ');
 }
 
+const coldNote = (label: string, runs: InvokeResult[], step: string) =>
+  `${label} ${median(runs.map((r) => r.totalMs)).toFixed(0)} ms (import ${median(runs.map((r) => r.importMs)).toFixed(0)}, ${step} ${median(runs.map((r) => r.invokeMs)).toFixed(0)}; runs ${runs.map((r) => r.totalMs.toFixed(0)).join('/')})`;
+
 export const lambdaGroup: MetricGroup = {
   id: 'lambda',
   title: 'lambda: bundle sizes and cold starts (child processes)',
@@ -233,22 +302,24 @@ export const lambdaGroup: MetricGroup = {
     const bundles = await buildBundles(ctx, sample);
     ctx.log(`send: ${describeBundle(bundles.send)}`);
     ctx.log(`ingest: ${describeBundle(bundles.ingest)}`);
-    ctx.log(`floor: ${describeBundle(bundles.floor)}`);
+    ctx.log(`mjml floor: ${describeBundle(bundles.mjmlFloor)}`);
     const mjmlInSend = bundles.send.topInputs.filter((i) => /mjml/.test(i.name));
     const out: Measurement[] = [
       {
         name: 'send.bundleBytes',
         value: bundles.send.bytes,
         unit: 'B',
-        floor: bundles.floor.bytes,
-        floorUnit: 'B (SES-only)',
-        note: `${describeBundle(bundles.send)}${mjmlInSend.length ? `; MJML PRESENT: ${mjmlInSend.map((m) => m.name).join(', ')}` : ''}`,
+        floor: bundles.sendFloor.bytes,
+        floorUnit: 'B (4 clients)',
+        note: `${describeBundle(bundles.send)}; SES client alone ${bundles.sesOnly.bytes} B${mjmlInSend.length ? `; MJML PRESENT: ${mjmlInSend.map((m) => m.name).join(', ')}` : ''}`,
       },
       {
         name: 'ingest.bundleBytes',
         value: bundles.ingest.bytes,
         unit: 'B',
-        note: describeBundle(bundles.ingest),
+        floor: bundles.mjmlFloor.bytes,
+        floorUnit: 'B (mjml alone)',
+        note: `${describeBundle(bundles.ingest)}${bundles.ingest.topInputs.some((i) => i.name === 'typescript') ? '; TYPESCRIPT PRESENT' : ''}`,
       },
     ];
 
@@ -263,28 +334,39 @@ export const lambdaGroup: MetricGroup = {
       );
       const sendMs = median(cold.send.map((r) => r.totalMs));
       const floorMs = median(cold.floor.map((r) => r.totalMs));
-      const list = (rs: InvokeResult[]) => rs.map((r) => r.totalMs.toFixed(0)).join('/');
       out.push({
         name: 'send.coldInitRatio',
         value: round(sendMs / floorMs, 2),
         unit: 'x',
         floor: round(floorMs, 1),
         floorUnit: 'ms',
-        note: `send import+first message ${sendMs.toFixed(0)} ms (import ${median(cold.send.map((r) => r.importMs)).toFixed(0)}, handle ${median(cold.send.map((r) => r.invokeMs)).toFixed(0)}) vs floor ${floorMs.toFixed(0)} ms (import ${median(cold.floor.map((r) => r.importMs)).toFixed(0)}, send ${median(cold.floor.map((r) => r.invokeMs)).toFixed(0)}); runs send ${list(cold.send)}, floor ${list(cold.floor)}`,
+        note: `${coldNote('send', cold.send, 'first message')} vs ${coldNote('floor', cold.floor, 'S3∥secret∥suppression, claim, SES, mark')}`,
       });
       if (!ctx.quick) {
-        const attribution = await importAttribution(ctx, 5);
+        const attribution = await importAttribution(ctx, 'send', IMPORT_STEPS, 5);
         ctx.log(`send import attribution (median import ms): ${attribution}`);
         const last = out[out.length - 1];
         if (last) last.note = `${last.note}. Import by step: ${attribution}`;
       }
-      const ingest = await ingestColdStarts(ctx, aws, bundles.ingest, sample);
-      out.push({
-        name: 'ingest.coldInitMs',
-        value: round(median(ingest.map((r) => r.totalMs)), 0),
-        unit: 'ms',
-        note: `import ${median(ingest.map((r) => r.importMs)).toFixed(0)} ms + first statement ${median(ingest.map((r) => r.invokeMs)).toFixed(0)} ms (parse, MJML render, S3 writes, ledger, SNS, schedule); n=${ingest.length}; process start to done ${median(ingest.map((r) => r.sinceProcessStartMs)).toFixed(0)} ms`,
-      });
+      const ingest = await ingestColdStarts(ctx, aws, bundles, sample);
+      const ingestMs = median(ingest.ingest.map((r) => r.totalMs));
+      const mjmlMs = median(ingest.floor.map((r) => r.totalMs));
+      out.push(
+        {
+          name: 'ingest.coldInitRatio',
+          value: round(ingestMs / mjmlMs, 2),
+          unit: 'x',
+          floor: round(mjmlMs, 1),
+          floorUnit: 'ms',
+          note: `${coldNote('ingest', ingest.ingest, 'first statement')} vs ${coldNote('mjml alone', ingest.floor, 'render')}${ctx.quick ? '' : `. Import by step: ${await importAttribution(ctx, 'ingest', INGEST_IMPORT_STEPS, 5)}`}`,
+        },
+        {
+          name: 'ingest.coldInitMs',
+          value: round(ingestMs, 0),
+          unit: 'ms',
+          note: `import + first statement (parse, MJML render, S3 writes, ledger, SNS, schedule); process start to done ${median(ingest.ingest.map((r) => r.sinceProcessStartMs)).toFixed(0)} ms`,
+        },
+      );
     } finally {
       await aws.stop();
     }

@@ -45,7 +45,7 @@ import { parseSendBatch, type SendBatch } from '../shared/messages';
 import type { SecretSource } from '../shared/secrets';
 import { getJson } from '../shared/storage';
 import '../shared/zod-mini';
-import { createPacer, forEachLimited } from './pacer';
+import { createPacer, defaultInFlight, forEachLimited } from './pacer';
 
 export interface SendSettings {
   bucket: string;
@@ -57,7 +57,7 @@ export interface SendSettings {
   unsubscribeBaseUrl: string;
   /** This function instance's share of the SES MaxSendRate. */
   ratePerSecond: number;
-  /** Recipients in flight at once. @default 5 */
+  /** Recipients in flight at once. @default one second's worth of ratePerSecond, at least 5 (defaultInFlight) */
   maxConcurrency?: number;
   /**
    * How long a claim protects a send in progress. It must outlast the invocation, or a
@@ -158,7 +158,7 @@ export function createSendHandler(deps: SendDeps) {
   const ledger: Ledger = { ddb: deps.ddb, tableName: settings.tableName };
   const random = deps.random ?? Math.random;
   const maxAttempts = settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  const concurrency = settings.maxConcurrency ?? 5;
+  const concurrency = settings.maxConcurrency ?? defaultInFlight(settings.ratePerSecond);
   // One pacer per container: the rate holds across invocations of a warm instance.
   const pacer = createPacer(settings.ratePerSecond, clock, sleep);
   const emails = new Map<string, Promise<RenderedEmail>>();

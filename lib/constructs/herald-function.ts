@@ -9,13 +9,28 @@
  * gives bundled CommonJS dependencies a real `require` for Node built-ins.
  *
  * mjml 5 under esbuild (checked with mjml 5.4.1, esbuild 0.28.2): it bundles and
- * renders inside the bundle output as ESM and as CJS without marking anything
- * external. htmlnano, cssnano and js-beautify are `require`d at the top of
- * mjml-core, so they cannot be externalised (loading would fail); they are
- * bundled but never run because the renderer calls mjml2html with
- * `minify: false, beautify: false`. The ingest bundle is ~8 MB minified (the others ~1 MB); only
- * ingest imports the renderer, and test/cdk/bundling.test.ts asserts (from the
- * esbuild metafile) that the send bundle contains no mjml module at all.
+ * renders inside the bundle output as ESM and as CJS. Only ingest imports the
+ * renderer; test/cdk/bundling.test.ts asserts (from the esbuild metafile) that the
+ * send bundle contains no mjml module at all.
+ *
+ * Code that never runs is left out of the bundles (ingest went from 8.5 MB to
+ * 2.9 MB, docs/performance.md):
+ * - `typescript` (3.5 MB) is external. mjml-core → htmlnano → cosmiconfig
+ *   `require`s it lazily, only to read a `.ts` config file, which Herald never
+ *   has. In an ESM bundle a lazy `require` of an external stays lazy.
+ * - undici and encoding-sniffer (with whatwg-encoding, 1.5 MB) are aliased to
+ *   an empty module (UNREACHABLE_PACKAGES). cheerio (used by mjml-core and
+ *   juice) imports them at its top level for `fromURL` and `loadBuffer`, its
+ *   network and byte-decoding entry points, which MJML never calls. Marking
+ *   them external instead would fail at load in Lambda, where they are absent.
+ * - htmlnano, cssnano and js-beautify stay: mjml-core `require`s them at its
+ *   top level and runs them only with `minify`/`beautify`, which core/render
+ *   leaves off; a change there must not turn into a crash in Lambda.
+ * NodejsFunction takes no esbuild plugins, so these are `externalModules` and
+ * `--alias` esbuildArgs. The alias target is an absolute path: bundling runs
+ * with the local esbuild (a devDependency), never in Docker.
+ * test/cdk/bundling.test.ts renders every example statement through the real
+ * ingest bundle and compares the email with the unbundled render.
  */
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
@@ -57,6 +72,14 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
  */
 export const METAFILE_CONTEXT_KEY = 'herald:metafile';
 
+/** The empty module that stands in for UNREACHABLE_PACKAGES. */
+export const UNREACHABLE_STUB = fileURLToPath(
+  new URL('./bundle-stubs/unreachable.cjs', import.meta.url),
+);
+
+/** Packages a bundled dependency imports but Herald never calls (see the module comment). */
+export const UNREACHABLE_PACKAGES: readonly string[] = ['undici', 'encoding-sniffer'];
+
 /** Shared esbuild options; exported so tests can bundle other entries the same way. */
 export const HERALD_BUNDLING: BundlingOptions = {
   format: OutputFormat.ESM,
@@ -69,6 +92,10 @@ export const HERALD_BUNDLING: BundlingOptions = {
   // Bundle the SDK clients we pinned and tested rather than whatever the runtime ships.
   bundleAwsSDK: true,
   mainFields: ['module', 'main'],
+  // Required lazily, for `.ts` config files only. Replaces the default externals (none, as
+  // bundleAwsSDK is true).
+  externalModules: ['typescript'],
+  esbuildArgs: { '--alias': UNREACHABLE_PACKAGES.map((name) => `${name}=${UNREACHABLE_STUB}`) },
   banner:
     "import { createRequire as __heraldCreateRequire } from 'node:module'; const require = __heraldCreateRequire(import.meta.url);",
 };

@@ -348,7 +348,7 @@ describe('buildRawMessage: refuses unsafe input', () => {
 });
 
 describe('the send Lambda bundle', () => {
-  it('does not contain MJML or the renderer: core/mime pulls in only the slot filler and the escape', async () => {
+  it('does not contain MJML or the renderer: core/mime pulls in only the slot filler, the escape and the error base class', async () => {
     const result = await build({
       entryPoints: ['core/mime/index.ts'],
       bundle: true,
@@ -361,7 +361,9 @@ describe('the send Lambda bundle', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((i) => i.includes('node_modules/mjml'))).toEqual([]);
     expect(inputs.filter((i) => i.startsWith('core/')).sort()).toEqual([
+      'core/errors.ts',
       'core/mime/index.ts',
+      'core/mime/splice.ts',
       'core/render/mjml-tag.ts',
       'core/render/slots.ts',
     ]);

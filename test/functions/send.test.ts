@@ -18,6 +18,7 @@ import { staticSecret } from '../../functions/shared/secrets';
 import { createFakeDynamo, type FakeDynamo } from '../helpers/fake-dynamo';
 import { BUCKET, FakeBucket, TABLE, TestClock } from '../helpers/herald-fakes';
 import { seedHead } from '../helpers/ledger';
+import { VirtualTime } from '../helpers/virtual-time';
 
 const SECRET = 'unsubscribe-secret';
 const ID = 'bscp-2024-02-scr';
@@ -85,17 +86,20 @@ const sesClient = new SESClient({
 });
 const ses = mockClient(sesClient);
 
-function makeHandler(settings: Partial<SendSettings> = {}) {
+function makeHandler(
+  settings: Partial<SendSettings> = {},
+  sleep = async (ms: number) => {
+    slept.push(ms);
+    clock.advance(ms);
+  },
+) {
   return createSendHandler({
     s3: bucket.client,
     ses: sesClient,
     ddb: ddb.client,
     logger: createLogger({ logLevel: 'SILENT' }),
     clock: clock.now,
-    sleep: async (ms) => {
-      slept.push(ms);
-      clock.advance(ms);
-    },
+    sleep,
     random: () => 0.5,
     unsubscribeSecret: staticSecret(SECRET),
     settings: {
@@ -267,7 +271,13 @@ describe('send', () => {
       return { MessageId: `ses-${calls.length}` };
     });
     const recipients = Array.from({ length: 6 }, (_, i) => ({ email: `j${i}@example.org` }));
-    await makeHandler({ ratePerSecond: 2, maxConcurrency: 3 })(sqsEvent(batchOf(...recipients)));
+    const time = new VirtualTime(clock);
+    await time.run(
+      makeHandler(
+        { ratePerSecond: 2, maxConcurrency: 3 },
+        time.sleep,
+      )(sqsEvent(batchOf(...recipients))),
+    );
     expect(calls).toHaveLength(6);
     const gaps = calls.slice(1).map((t, i) => t - (calls[i] ?? 0));
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(500);

@@ -1,0 +1,80 @@
+/**
+ * The floor for `send.coldInitRatio`: the work a send must do for one
+ * journalist, and nothing else. The same four clients as send (S3, DynamoDB
+ * through the document client, Secrets Manager, SES), one call each in the
+ * order the design needs:
+ *
+ *   S3 GetObject (email.json) ∥ GetSecretValue ∥ BatchGet (suppression)
+ *   → conditional Put (claim) → SendRawEmail → Update (mark sent)
+ *
+ * The message is the real sample email (inlined at bundle time), so the SES
+ * emulator's parsing cost is the same on both sides of the ratio. It takes the
+ * same SQS event as send (one SendBatch with one recipient).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+
+declare const __FLOOR_RAW_BASE64__: string;
+
+const s3 = new S3Client({});
+const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const secrets = new SecretsManagerClient({});
+const ses = new SESClient({ maxAttempts: 1 });
+const raw = Buffer.from(__FLOOR_RAW_BASE64__, 'base64');
+const table = process.env.LEDGER_TABLE ?? '';
+const bucket = process.env.BUCKET_NAME ?? '';
+
+interface Batch {
+  id: string;
+  revision: number;
+  emailKey: string;
+  recipients: Array<{ email: string }>;
+}
+
+export const handler = async (event: { Records: Array<{ body: string }> }) => {
+  const batch = JSON.parse(event.Records[0]?.body ?? '{}') as Batch;
+  const email = batch.recipients[0]?.email ?? '';
+  const pk = `stmt#${batch.id}`;
+  const sk = `sent#${batch.revision}#${email}`;
+  const [object] = await Promise.all([
+    s3.send(new GetObjectCommand({ Bucket: bucket, Key: batch.emailKey })),
+    secrets.send(new GetSecretValueCommand({ SecretId: process.env.UNSUBSCRIBE_SECRET_ARN })),
+    ddb.send(
+      new BatchGetCommand({
+        RequestItems: {
+          [table]: {
+            Keys: [{ pk: `suppress#${email}`, sk: 'suppress' }],
+            ProjectionExpression: 'pk',
+          },
+        },
+      }),
+    ),
+  ]);
+  JSON.parse((await object.Body?.transformToString()) ?? '{}');
+  await ddb.send(
+    new PutCommand({
+      TableName: table,
+      Item: { pk, sk, status: 'sending', leaseUntil: Date.now() + 300_000, attempts: 1 },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  const out = await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
+  await ddb.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { pk, sk },
+      UpdateExpression: 'SET #status = :sent, sesMessageId = :mid REMOVE leaseUntil',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':sent': 'sent', ':mid': out.MessageId ?? '' },
+    }),
+  );
+  return { batchItemFailures: [] };
+};
