@@ -19,8 +19,9 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { MiddlewareStack } from '@smithy/types';
+import { type RecordableClient, recordAwsCalls } from '../functions/shared/aws-call-recorder';
 import type { ClientFactory } from '../functions/shared/runtime';
-import { type AwsCallListener, operationName, recordAwsCalls } from './aws-calls';
+import { type AwsCallListener, operationName } from './aws-calls';
 import type { InProcessAws, Responder } from './aws-services';
 import { LocalStackError } from './errors';
 import { LOCAL_REGION } from './names';
@@ -116,39 +117,37 @@ export class LocalAwsClients {
   private instrument(client: unknown, caller: { function: string; service: string }): void {
     const { services, outbox } = this.options;
     if (client instanceof S3Client) {
-      this.watch(client.middlewareStack, caller);
+      this.watch(client, caller);
       this.made.push(client);
     } else if (client instanceof DynamoDBClient) {
-      this.watch(client.middlewareStack, caller);
+      this.watch(client, caller);
       this.made.push(client);
     } else if (client instanceof SESClient) {
-      this.watch(client.middlewareStack, caller);
+      this.watch(client, caller);
       outbox.attach(client);
       this.made.push(client);
     } else if (client instanceof SNSClient) {
-      this.watch(client.middlewareStack, caller);
+      this.watch(client, caller);
       answerInProcess(client.middlewareStack, services.sns);
       this.made.push(client);
     } else if (client instanceof SQSClient) {
-      this.watch(client.middlewareStack, caller);
+      this.watch(client, caller);
       answerInProcess(client.middlewareStack, services.sqs);
       this.made.push(client);
     } else if (client instanceof SchedulerClient) {
-      this.watch(client.middlewareStack, caller);
+      this.watch(client, caller);
       answerInProcess(client.middlewareStack, services.scheduler);
       this.made.push(client);
     } else if (client instanceof SecretsManagerClient) {
-      this.watch(client.middlewareStack, caller);
+      this.watch(client, caller);
       answerInProcess(client.middlewareStack, services.secretsManager);
       this.made.push(client);
     }
   }
 
-  private watch<Input extends object, Output extends object>(
-    stack: MiddlewareStack<Input, Output>,
-    caller: { function: string; service: string },
-  ): void {
-    if (this.options.onAwsCall) recordAwsCalls(stack, caller, this.options.onAwsCall);
+  private watch(client: RecordableClient, caller: { function: string }): void {
+    const listener = this.options.onAwsCall;
+    if (listener) recordAwsCalls(client, caller.function, { push: listener });
   }
 }
 

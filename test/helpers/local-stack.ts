@@ -12,7 +12,13 @@ import { configSchema, type HeraldConfigInput } from '../../core/config/schema';
 import { frozenClock, type LocalClock } from '../../local/clock';
 import { readJsonl } from '../../local/jsonl';
 import type { HookRecord, PartnerRecord } from '../../local/receivers';
-import { type AwsCallListener, type LocalStack, startLocalStack } from '../../local/stack';
+import {
+  type AwsCall,
+  type AwsCallListener,
+  type LocalStack,
+  startLocalStack,
+} from '../../local/stack';
+import { assertPermitted, synthesizeHerald } from '../iam/evaluate';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 export const EXAMPLES = join(REPO, 'examples', 'statements');
@@ -62,11 +68,31 @@ export interface TestStackOptions {
   now?: Date;
   /** Sees every SDK command the functions issue. */
   onAwsCall?: AwsCallListener;
+  /**
+   * On stop, check every SDK command each function issued against the IAM policies the
+   * synthesized stack deploys it with (test/iam). @default true
+   */
+  checkPermissions?: boolean;
+}
+
+/** One synthesis per config per test file: the permission check reads its template. */
+const synthesized = new Map<string, ReturnType<typeof synthesizeHerald>>();
+
+function deployedFor(config: HeraldConfigInput) {
+  const key = JSON.stringify(config);
+  let found = synthesized.get(key);
+  if (!found) {
+    found = synthesizeHerald({ config });
+    synthesized.set(key, found);
+  }
+  return found;
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const stateDir = await mkdtemp(join(tmpdir(), 'herald-e2e-'));
-  const config: HeraldConfig = configSchema.parse(options.config ?? TEST_CONFIG);
+  const configInput = options.config ?? TEST_CONFIG;
+  const config: HeraldConfig = configSchema.parse(configInput);
+  const calls: AwsCall[] = [];
   const testClock = frozenClock(options.now ?? new Date('2024-02-20T09:00:00Z'));
   const pressList =
     options.pressList ?? (await readFile(join(REPO, 'examples', 'press.csv'), 'utf8'));
@@ -79,7 +105,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     delayScale: 0,
     sendRatePerSecond: 1000,
     logLevel: 'INFO',
-    ...(options.onAwsCall ? { onAwsCall: options.onAwsCall } : {}),
+    onAwsCall: (call) => {
+      calls.push(call);
+      options.onAwsCall?.(call);
+    },
   });
 
   const emlFiles = async (id: string, revision: number) => {
@@ -112,6 +141,22 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     async stop() {
       await stack.stop();
       await rm(stateDir, { recursive: true, force: true });
+      if (options.checkPermissions === false || calls.length === 0) return;
+      // What the local stack did must be allowed as deployed: a denied call fails the test.
+      const { template, functions } = deployedFor(configInput);
+      await assertPermitted(calls, {
+        template,
+        functions,
+        environments: stack.environments,
+        // Local receivers and the tests' fast send rate; every other value is a resource name.
+        settingsThatMayDiffer: [
+          'WEBSITE_HOOK_URL',
+          'UNSUBSCRIBE_BASE_URL',
+          'SEND_RATE_PER_SECOND',
+          'SEND_MAX_CONCURRENCY',
+        ],
+        sesIdentity: config.sender.sesIdentity,
+      });
     },
   });
 }
