@@ -266,6 +266,7 @@ export class HeraldStack extends Stack {
       environment: sendEnvironment({
         ...common,
         SENDER_FROM: config.sender.from,
+        OPS_TOPIC_ARN: topicArns.OPS_TOPIC_ARN,
         SES_CONFIGURATION_SET: email.configurationSet.configurationSetName,
         UNSUBSCRIBE_BASE_URL: unsubscribeUrl.url,
         UNSUBSCRIBE_SECRET_ARN: unsubscribeKey.secretArn,
@@ -370,6 +371,8 @@ export class HeraldStack extends Stack {
     ]);
     this.grantPublish(release, [messaging.partners, messaging.website, messaging.ops]);
     this.grantPublish(dispatch, [messaging.ops]);
+    // send tells ops once a revision's last batch is done (the delivery report).
+    this.grantPublish(send, [messaging.ops]);
 
     sendQueue.queue.grantSendMessages(dispatch);
     acknowledge(

@@ -75,6 +75,7 @@ export function localEnvironments(inputs: LocalEnvironmentInputs): LocalEnvironm
       SENDER_FROM: config.sender.from,
       UNSUBSCRIBE_BASE_URL: inputs.unsubscribeUrl,
       UNSUBSCRIBE_SECRET_ARN: secrets['unsubscribe-key'],
+      OPS_TOPIC_ARN: topics.ops,
       SEND_RATE_PER_SECOND: String(inputs.sendRatePerSecond ?? config.press.sendRatePerSecond),
     }),
     release: releaseEnvironment({

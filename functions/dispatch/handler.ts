@@ -36,6 +36,7 @@ import {
   toRecipient,
 } from '../../core/press-list';
 import type { Recipient } from '../../core/types';
+import { noteDispatched, reportIfDelivered } from '../shared/delivery-report';
 import { effectRunner } from '../shared/invocation';
 import { effectSk, type Ledger, statementPk } from '../shared/ledger/client';
 import { type EffectRunner, runEffect } from '../shared/ledger/effects';
@@ -212,6 +213,9 @@ export function createDispatchHandler(deps: DispatchDeps) {
     const correction = await audienceFor();
     if (correction !== null) for (const recipient of correction.rest()) await out.add(recipient);
     const summary = await out.finish();
+    // The delivery report goes to ops when the last batch is done (or now, if there were none).
+    await noteDispatched(runner, { id: job.id, revision: job.revision, ...summary });
+    await reportIfDelivered(runner, deps.publisher, job);
     // After enqueueing, so a problem with the ops topic never holds up the press.
     if (problems.length > 0) await reportProblems(job, problems, runner);
     return { ...summary, problems: problems.length, superseded: false };
@@ -230,11 +234,14 @@ export function createDispatchHandler(deps: DispatchDeps) {
     let batches = 0;
     let suppressed = 0;
 
+    let sealed = 0;
     const seal = () => {
+      sealed += 1;
       const batch: SendBatch = {
         id: job.id,
         revision: job.revision,
         type: job.type,
+        batch: sealed,
         emailKey: job.emailKey,
         recipients: ready,
       };

@@ -13,6 +13,7 @@ export const sendEnvSchema = z.object({
   SES_CONFIGURATION_SET: z.optional(z.string()),
   UNSUBSCRIBE_BASE_URL: z.url({ protocol: /^https$/ }),
   UNSUBSCRIBE_SECRET_ARN: z.string().check(z.minLength(1)),
+  OPS_TOPIC_ARN: z.string().check(z.startsWith('arn:')),
   SEND_RATE_PER_SECOND: z._default(z.coerce.number().check(z.positive()), 1),
   SEND_MAX_CONCURRENCY: z.optional(z.coerce.number().check(z.int(), z.positive())),
 });

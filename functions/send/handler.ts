@@ -27,6 +27,8 @@ import { maskEmail, normaliseEmail } from '../../core/press-list/address';
 import { fromHeader } from '../../core/render/sender';
 import { createUnsubscribeToken } from '../../core/security/unsubscribe-token';
 import type { Recipient, RenderedEmail } from '../../core/types';
+import { type BatchCounts, noteBatchDone, reportIfDelivered } from '../shared/delivery-report';
+import { effectRunner } from '../shared/invocation';
 import type { Ledger } from '../shared/ledger/client';
 import {
   claimSend,
@@ -42,6 +44,7 @@ import { getHead } from '../shared/ledger/statements';
 import { suppressedAmong } from '../shared/ledger/suppression';
 import type { Logger } from '../shared/logger';
 import { parseSendBatch, type SendBatch } from '../shared/messages';
+import type { Publisher } from '../shared/ports';
 import type { SecretSource } from '../shared/secrets';
 import { getJson } from '../shared/storage';
 import '../shared/zod-mini';
@@ -77,6 +80,8 @@ export interface SendDeps {
   clock: () => Date;
   sleep: (ms: number) => Promise<void>;
   unsubscribeSecret: SecretSource;
+  /** For the delivery report on the ops topic. */
+  publisher: Publisher;
   settings: SendSettings;
   /** Jitter source; injectable for tests. */
   random?: () => number;
@@ -91,6 +96,16 @@ export type RecipientOutcome =
   | 'in-progress'
   | 'superseded'
   | 'failed';
+
+/** How each final outcome counts in the delivery report. */
+const COUNTED_AS: Partial<Record<RecipientOutcome, keyof BatchCounts>> = {
+  sent: 'emailed',
+  suppressed: 'suppressed',
+  superseded: 'superseded',
+  rejected: 'rejected',
+  'previously-rejected': 'rejected',
+  'already-sent': 'already',
+};
 
 /** Outcomes after which SQS must redeliver the batch. */
 const RETRY_OUTCOMES: ReadonlySet<RecipientOutcome> = new Set(['in-progress', 'failed']);
@@ -321,7 +336,11 @@ export function createSendHandler(deps: SendDeps) {
     return true;
   }
 
-  async function processBatch(batch: SendBatch, leaseMs: number): Promise<boolean> {
+  async function processBatch(
+    batch: SendBatch,
+    leaseMs: number,
+    context: Context | undefined,
+  ): Promise<boolean> {
     const addresses = batch.recipients.map((r) => r.email);
     const [email, secret, suppressed, waiting] = await Promise.all([
       loadEmail(batch.emailKey),
@@ -341,6 +360,13 @@ export function createSendHandler(deps: SendDeps) {
           }),
     ]);
     let retry = false;
+    const counts: BatchCounts = {
+      emailed: 0,
+      suppressed: 0,
+      superseded: 0,
+      rejected: 0,
+      already: 0,
+    };
     await forEachLimited(batch.recipients, concurrency, async (recipient) => {
       let result: Result;
       if (suppressed.has(normaliseEmail(recipient.email))) {
@@ -358,6 +384,8 @@ export function createSendHandler(deps: SendDeps) {
         }
       }
       if (RETRY_OUTCOMES.has(result.outcome)) retry = true;
+      const counted = COUNTED_AS[result.outcome];
+      if (counted) counts[counted] += 1;
       const fields = {
         statementId: batch.id,
         revision: batch.revision,
@@ -371,6 +399,19 @@ export function createSendHandler(deps: SendDeps) {
       else if (RETRY_OUTCOMES.has(result.outcome)) logger.warn('send will be retried', fields);
       else logger.info('recipient done', fields);
     });
+    if (!retry) {
+      // The batch is finished: count it, and report to ops if it was the revision's last.
+      const runner = effectRunner({
+        ddb: deps.ddb,
+        tableName: settings.tableName,
+        clock,
+        logger,
+        context,
+        sleep,
+      });
+      await noteBatchDone(runner, batch, counts);
+      await reportIfDelivered(runner, deps.publisher, batch);
+    }
     return retry;
   }
 
@@ -383,7 +424,7 @@ export function createSendHandler(deps: SendDeps) {
       let batch: SendBatch | null = null;
       try {
         batch = parseSendBatch(record.body);
-        if (await processBatch(batch, leaseMs))
+        if (await processBatch(batch, leaseMs, context))
           batchItemFailures.push({ itemIdentifier: record.messageId });
       } catch (err) {
         logger.error('send batch failed; SQS will retry it', {

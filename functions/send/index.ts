@@ -8,6 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
+import { createSnsPublisher, lazyPublisher } from '../shared/aws-ports';
 import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
@@ -27,6 +28,12 @@ export function bootSend(source: EnvSource, runtime: FunctionRuntime) {
     logger: runtime.logger ?? createLogger({ serviceName: 'herald-send' }),
     clock: runtime.clock ?? (() => new Date()),
     sleep: runtime.sleep ?? ((ms: number) => delay(ms)),
+    // Used once per revision (the delivery report): the SNS client is made on first use.
+    publisher: lazyPublisher(async () =>
+      createSnsPublisher(clients.create((await import('@aws-sdk/client-sns')).SNSClient, {}), {
+        ops: env.OPS_TOPIC_ARN,
+      }),
+    ),
     unsubscribeSecret: secretsManagerSource(
       clients.create(SecretsManagerClient, {}),
       env.UNSUBSCRIBE_SECRET_ARN,

@@ -63,6 +63,17 @@ export function createSnsPublisher(
   };
 }
 
+/** A publisher made on its first publish (for a function that rarely publishes). */
+export function lazyPublisher(make: () => Promise<Publisher>): Publisher {
+  let made: Promise<Publisher> | undefined;
+  return {
+    async publish(request) {
+      made ??= make();
+      return (await made).publish(request);
+    },
+  };
+}
+
 /** SendMessageBatch takes at most 10 entries per call. */
 const SQS_BATCH_LIMIT = 10;
 

@@ -46,6 +46,8 @@ export interface SendBatch {
   id: string;
   revision: number;
   type: PressJobType;
+  /** 1, 2, …: which of the revision's batches (for the delivery report). */
+  batch: number;
   emailKey: string;
   recipients: Recipient[];
 }
@@ -107,6 +109,7 @@ export const sendBatchSchema = z.strictObject({
   id,
   revision,
   type: z.enum(PRESS_JOB_TYPES),
+  batch: z.int().check(z.gte(1)),
   emailKey: s3Key,
   recipients: z.array(recipientSchema).check(z.minLength(1), z.maxLength(SEND_BATCH_SIZE)),
 }) satisfies z.ZodMiniType<SendBatch>;

@@ -80,6 +80,7 @@ const entries: Array<{
       SENDER_FROM: 'Press Office <press@example.org>',
       UNSUBSCRIBE_BASE_URL: 'https://abc.lambda-url.eu-west-2.on.aws/',
       UNSUBSCRIBE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:u-AbCdEf',
+      OPS_TOPIC_ARN: 'arn:aws:sns:eu-west-2:123456789012:ops',
     }),
     required: [
       'LEDGER_TABLE',
@@ -87,6 +88,7 @@ const entries: Array<{
       'SENDER_FROM',
       'UNSUBSCRIBE_BASE_URL',
       'UNSUBSCRIBE_SECRET_ARN',
+      'OPS_TOPIC_ARN',
     ],
   },
   {

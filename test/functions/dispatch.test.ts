@@ -249,6 +249,16 @@ describe('dispatch', () => {
     expect(queue.sent).toEqual([]);
   });
 
+  it('warns ops at once when nobody on the press list is chosen (no "0 emailed" success)', async () => {
+    writeList('c@example.org,C,Post,crime');
+    await makeHandler()(sqsEvent(job('published')));
+    expect(queue.sent).toEqual([]);
+    const [report] = ops.on('ops');
+    expect(report?.subject).toBe(`Herald: delivered ${ID} r1 to the press`);
+    expect(report?.body).toContain('Emailed: 0');
+    expect(report?.body).toMatch(/WARNING: nobody was emailed/);
+  });
+
   it('selects by the topics in the press job, every journalist for []', async () => {
     writeList('h@example.org,H,Post,health', 'c@example.org,C,Post,crime');
     await makeHandler()(sqsEvent(job('published', 1, [])));

@@ -16,7 +16,7 @@ import { createLogger } from '../../functions/shared/logger';
 import type { SendBatch } from '../../functions/shared/messages';
 import { staticSecret } from '../../functions/shared/secrets';
 import { createFakeDynamo, type FakeDynamo } from '../helpers/fake-dynamo';
-import { BUCKET, FakeBucket, TABLE, TestClock } from '../helpers/herald-fakes';
+import { BUCKET, FakeBucket, RecordingPublisher, TABLE, TestClock } from '../helpers/herald-fakes';
 import { seedHead } from '../helpers/ledger';
 import { VirtualTime } from '../helpers/virtual-time';
 
@@ -65,6 +65,7 @@ const batchOf = (...recipients: Recipient[]): SendBatch => ({
   id: ID,
   revision: 1,
   type: 'published',
+  batch: 1,
   emailKey: EMAIL_KEY,
   recipients,
 });
@@ -77,6 +78,7 @@ function throttling(): Error {
 }
 
 let ddb: FakeDynamo;
+let ops: RecordingPublisher;
 let bucket: FakeBucket;
 let clock: TestClock;
 let slept: number[];
@@ -102,6 +104,7 @@ function makeHandler(
     sleep,
     random: () => 0.5,
     unsubscribeSecret: staticSecret(SECRET),
+    publisher: ops,
     settings: {
       bucket: BUCKET,
       tableName: TABLE,
@@ -123,6 +126,7 @@ const rawMessages = () =>
 
 beforeEach(() => {
   ddb = createFakeDynamo();
+  ops = new RecordingPublisher();
   bucket = new FakeBucket();
   bucket.write(EMAIL_KEY, JSON.stringify(rendered), 'application/json');
   clock = new TestClock(new Date('2024-02-20T10:00:00Z'));
@@ -383,6 +387,48 @@ describe('send', () => {
     };
     await makeHandler()(sqsEvent(kill));
     expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 1);
+  });
+
+  it('tells ops once when the last batch of a revision is done, counting possible duplicates', async () => {
+    // Prepare: dispatch enqueued two batches; one journalist gets an ambiguous SES answer.
+    ddb.table.put({
+      pk: statementPk(ID),
+      sk: 'fx#0001#dispatched',
+      effect: 'dispatched',
+      revision: 1,
+      status: 'done',
+      token: 't',
+      claimedAt: '2024-02-20T10:00:00Z',
+      leaseUntil: '2024-02-20T10:00:00Z',
+      detail: { batches: 2, recipients: 3, suppressed: 1 },
+    });
+    let calls = 0;
+    ses.on(SendRawEmailCommand).callsFake(async () => {
+      calls += 1;
+      if (calls === 1) {
+        throw Object.assign(new Error('timeout'), { name: 'TimeoutError' });
+      }
+      return { MessageId: `ses-${calls}` };
+    });
+    const handler = makeHandler();
+
+    // Act: the first batch, then a redelivery of it, then the second
+    await handler(sqsEvent(batchOf(ann)));
+    expect(ops.on('ops')).toEqual([]);
+    await handler(sqsEvent(batchOf(ann)));
+    await handler(sqsEvent({ ...batchOf(bob, { email: 'cat@example.org' }), batch: 2 }));
+    await handler(sqsEvent({ ...batchOf(bob, { email: 'cat@example.org' }), batch: 2 }));
+
+    // Assess: one report, after the last batch
+    const reports = ops.on('ops');
+    expect(reports).toHaveLength(1);
+    expect(reports[0]?.subject).toBe(`Herald: delivered ${ID} r1 to the press`);
+    expect(reports[0]?.body).toContain('Emailed: 3');
+    expect(reports[0]?.body).toContain(
+      'Not emailed, suppressed (unsubscribed, bounced or complained): 1',
+    );
+    expect(reports[0]?.body).toMatch(/Possibly emailed twice .*: 1/);
+    expect(reports[0]?.body).toContain('Lost: 0');
   });
 
   it('fails only the malformed record in a batch', async () => {

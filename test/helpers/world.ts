@@ -153,6 +153,7 @@ export class World {
       sleep,
       random: () => 0.5,
       unsubscribeSecret: staticSecret('unsubscribe-secret'),
+      publisher,
       settings: {
         bucket: BUCKET,
         tableName: TABLE,

@@ -113,6 +113,7 @@ export function heraldHandlers(
     sleep,
     random: () => 0.5,
     unsubscribeSecret: secretsManagerSource(sendClients.secrets, sendEnv('UNSUBSCRIBE_SECRET_ARN')),
+    publisher: createSnsPublisher(sendClients.sns, { ops: sendEnv('OPS_TOPIC_ARN') }),
     settings: {
       bucket: sendEnv('BUCKET_NAME'),
       tableName: sendEnv('LEDGER_TABLE'),
