@@ -2,15 +2,21 @@
  * send: one SendBatch (≤ 50 journalists) → one raw email each through SES v1,
  * paced to this instance's share of the SES sending rate.
  *
- * Per recipient: skip if suppressed (checked again here: an unsubscribe can land
- * after dispatch), claim the send in the ledger, build the MIME with the
- * recipient's own unsubscribe link, SendRawEmail, mark sent. Nothing is
- * dropped: throttling and server errors are retried with backoff, and when the
- * attempts run out the claim is released and the SQS record fails so SQS
- * redelivers it (already-sent recipients are then skipped). Only a permanent
- * per-address rejection (MessageRejected) ends without a send, and it is logged
- * and kept in the ledger. A batch for a revision that a correction or withdrawal
- * has replaced sends nothing more (the newer revision's dispatch covers the press).
+ * 1. Claim every recipient in the ledger (skipping the suppressed — checked again
+ *    here, an unsubscribe can land after dispatch — and, for a correction or kill
+ *    notice, anyone whose earlier email is still in flight).
+ * 2. One fence for the batch, after the claims: a batch for a revision that a
+ *    correction or withdrawal replaced sends nothing (the newer revision's
+ *    audience, read after its head moved, includes everyone claimed here).
+ * 3. Per recipient, paced: the MIME with their own unsubscribe link,
+ *    SendRawEmail, mark sent.
+ *
+ * Nothing is dropped: throttling and server errors are retried with backoff, and
+ * when the attempts run out the SQS record fails so SQS redelivers it
+ * (already-sent recipients are then skipped). Only a permanent per-address
+ * rejection (MessageRejected) ends without a send, kept in the ledger. What can
+ * make a journalist get a second copy is in ledger/sends.ts. When a batch is
+ * finished it is counted for the delivery report (../shared/delivery-report.ts).
  *
  * This bundle must stay small: it imports core/mime and core/render/slots, never
  * MJML or core/render; `zod/mini`, not classic zod; and core/press-list/address,
@@ -255,55 +261,38 @@ export function createSendHandler(deps: SendDeps) {
     }
   }
 
-  async function sendOne(
-    batch: SendBatch,
+  /**
+   * The claim before anything else: `claimed` means this invocation may send to the
+   * recipient (once the batch's fence has passed).
+   */
+  async function claimOne(ref: SendRef, leaseMs: number): Promise<Result | 'claimed'> {
+    const claim = await claimSend(ledger, { ...ref, now: clock(), leaseMs });
+    if (claim === 'already-sent') return { outcome: 'already-sent' };
+    if (claim === 'rejected') return { outcome: 'previously-rejected' };
+    if (claim === 'in-progress') return { outcome: 'in-progress' };
+    return 'claimed';
+  }
+
+  /** MIME, SES and the `sent` record for a claimed recipient. */
+  async function deliverOne(
+    ref: SendRef,
     email: RenderedEmail,
     recipient: Recipient,
     secret: string,
-    leaseMs: number,
   ): Promise<Result> {
-    const ref = { id: batch.id, revision: batch.revision, email: recipient.email };
-    const claiming = claimSend(ledger, { ...ref, now: clock(), leaseMs });
-    // The MIME is built while the claim is in flight (it has no side effect); it is used only
-    // once the claim is ours, and a build error counts only then, as when it was built after.
-    const building = (async () =>
-      buildRawMessage(email, recipient, {
+    let raw: Buffer;
+    try {
+      raw = await buildRawMessage(email, recipient, {
         // The organisation's name (rendered once) on the configured, verified address.
         from: fromHeader(email.fromName, settings.from),
         unsubscribeUrl: unsubscribeUrl(recipient.email, secret),
         ...(settings.configurationSet ? { configurationSet: settings.configurationSet } : {}),
         date: clock(),
-      }))().then(
-      (raw) => ({ ok: true as const, raw }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    const claim = await claiming;
-    if (claim === 'already-sent') return { outcome: 'already-sent' };
-    if (claim === 'rejected') return { outcome: 'previously-rejected' };
-    if (claim === 'in-progress') return { outcome: 'in-progress' };
-
-    // A correction or withdrawal may have landed since dispatch: its own dispatch mails only
-    // those already recorded for this revision, so an older revision must not go out now.
-    // Checked after the claim, so a dispatch that missed our record sees the newer head here.
-    let superseded: boolean;
-    try {
-      superseded = await isSuperseded(batch);
+      });
     } catch (err) {
       await releaseSendClaim(ledger, ref);
       throw err;
     }
-    if (superseded) {
-      await releaseSendClaim(ledger, ref);
-      return { outcome: 'superseded' };
-    }
-
-    const built = await building;
-    if (!built.ok) {
-      await releaseSendClaim(ledger, ref);
-      throw built.error;
-    }
-    const raw = built.raw;
-
     const result = await sendToSes(raw, ref);
     if (!result.ok) {
       if (result.kind === 'rejected') {
@@ -367,22 +356,7 @@ export function createSendHandler(deps: SendDeps) {
       rejected: 0,
       already: 0,
     };
-    await forEachLimited(batch.recipients, concurrency, async (recipient) => {
-      let result: Result;
-      if (suppressed.has(normaliseEmail(recipient.email))) {
-        result = { outcome: 'suppressed' };
-      } else if (waiting.has(recipient.email.toLowerCase())) {
-        result = { outcome: 'in-progress', reason: 'an earlier revision is still being sent' };
-      } else {
-        try {
-          result = await sendOne(batch, email, recipient, secret, leaseMs);
-        } catch (err) {
-          result = {
-            outcome: 'failed',
-            reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-          };
-        }
-      }
+    const report = (recipient: Recipient, result: Result) => {
       if (RETRY_OUTCOMES.has(result.outcome)) retry = true;
       const counted = COUNTED_AS[result.outcome];
       if (counted) counts[counted] += 1;
@@ -398,21 +372,81 @@ export function createSendHandler(deps: SendDeps) {
         logger.error('SES rejected the message; not retrying', fields);
       else if (RETRY_OUTCOMES.has(result.outcome)) logger.warn('send will be retried', fields);
       else logger.info('recipient done', fields);
+    };
+    const failure = (err: unknown): Result => ({
+      outcome: 'failed',
+      reason: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
     });
-    if (!retry) {
-      // The batch is finished: count it, and report to ops if it was the revision's last.
-      const runner = effectRunner({
-        ddb: deps.ddb,
-        tableName: settings.tableName,
-        clock,
-        logger,
-        context,
-        sleep,
-      });
-      await noteBatchDone(runner, batch, counts);
-      await reportIfDelivered(runner, deps.publisher, batch);
+    const refOf = (recipient: Recipient): SendRef => ({
+      id: batch.id,
+      revision: batch.revision,
+      email: recipient.email,
+    });
+
+    // 1. Claim every recipient this batch may send to.
+    const claimed: Recipient[] = [];
+    await forEachLimited(batch.recipients, concurrency, async (recipient) => {
+      if (suppressed.has(normaliseEmail(recipient.email))) {
+        return report(recipient, { outcome: 'suppressed' });
+      }
+      if (waiting.has(recipient.email.toLowerCase())) {
+        return report(recipient, {
+          outcome: 'in-progress',
+          reason: 'an earlier revision is still being sent',
+        });
+      }
+      try {
+        const claim = await claimOne(refOf(recipient), leaseMs);
+        if (claim === 'claimed') claimed.push(recipient);
+        else report(recipient, claim);
+      } catch (err) {
+        report(recipient, failure(err));
+      }
+    });
+    if (claimed.length === 0) return finish();
+
+    // 2. The fence, once for the batch and after every claim: a correction or withdrawal
+    // may have landed since dispatch. Its own audience is read after the head moved, so it
+    // sees these claims; and an older revision must not go out once a newer one is in force.
+    let superseded: boolean;
+    try {
+      superseded = await isSuperseded(batch);
+    } catch (err) {
+      await Promise.all(claimed.map((r) => releaseSendClaim(ledger, refOf(r))));
+      throw err;
     }
-    return retry;
+    if (superseded) {
+      await Promise.all(claimed.map((r) => releaseSendClaim(ledger, refOf(r))));
+      for (const recipient of claimed) report(recipient, { outcome: 'superseded' });
+      return finish();
+    }
+
+    // 3. Send, paced to this instance's share of the SES rate.
+    await forEachLimited(claimed, concurrency, async (recipient) => {
+      try {
+        report(recipient, await deliverOne(refOf(recipient), email, recipient, secret));
+      } catch (err) {
+        report(recipient, failure(err));
+      }
+    });
+    return finish();
+
+    async function finish(): Promise<boolean> {
+      if (!retry) {
+        // The batch is finished: count it, and report to ops if it was the revision's last.
+        const runner = effectRunner({
+          ddb: deps.ddb,
+          tableName: settings.tableName,
+          clock,
+          logger,
+          context,
+          sleep,
+        });
+        await noteBatchDone(runner, batch, counts);
+        await reportIfDelivered(runner, deps.publisher, batch);
+      }
+      return retry;
+    }
   }
 
   return async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
