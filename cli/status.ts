@@ -1,6 +1,6 @@
 /**
  * `herald status <id> --table <name>`: the operator's view of one statement
- * from the ledger (DESIGN §1). In AWS the table name is the stack output
+ * from the ledger. In AWS the table name is the stack output
  * `LedgerTableName`; `--endpoint` points at a local DynamoDB (dynalite) instead.
  */
 import type { Command } from 'commander';

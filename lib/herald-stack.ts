@@ -1,5 +1,5 @@
 /**
- * The Herald stack (DESIGN §2): statements bucket → ingest → press / partners /
+ * The Herald stack (docs/architecture.md): statements bucket → ingest → press / partners /
  * website topics, the press path (dispatch → send → SES), the embargo scheduler
  * (→ release), SES feedback, one-click unsubscribe, and alarms on every
  * dead-letter queue and every function's errors.
@@ -40,7 +40,7 @@ import { DeadLetterQueue, WorkQueue } from './constructs/queues';
 import { ReleaseSweep } from './constructs/release-sweep';
 import { StatementsBucket } from './constructs/statements-bucket';
 
-/** A send message holds at most this many recipients (dispatch batches, DESIGN §7). */
+/** A send message holds at most this many recipients (dispatch batches them). */
 export const RECIPIENTS_PER_SEND_MESSAGE = 50;
 
 /**

@@ -4,7 +4,7 @@
  * that a flag can change, or port 0 (random) in tests. A taken port becomes a
  * PortInUseError naming the flag to pass.
  *
- * Known gaps (../shared/notes/aws-pitfalls.md §7): s3rver's event keys are not
+ * Known gaps (docs/architecture.md, "The local stack"): s3rver's event keys are not
  * URL-encoded and carry no versionId (local/s3-events.ts encodes them like S3 does);
  * aws-ses-v2-local keeps no custom headers (local/outbox.ts keeps the raw messages);
  * dynalite has no transactions, streams or TTL.

@@ -25,7 +25,7 @@ export class StackStoppedError extends LocalStackError {
   }
 }
 
-/** A fault injected by a test (local/faults): stands in for a network or service failure. */
+/** A fault injected by a test (`LocalStack.faults`): stands in for a network or service failure. */
 export class InjectedFaultError extends LocalStackError {
   override name = 'InjectedFaultError';
 }

@@ -88,7 +88,7 @@ export const SCHEMAS: readonly SchemaEntry[] = [
     io: 'input',
     title: 'Herald statement',
     description:
-      'A press statement for Herald to check, render and send (format v1, DESIGN §3). Generated from core/statement/schema.ts by `npm run schemas`; Herald also checks rules this schema cannot express (real dates, https-only links, a correction note on revisions).',
+      'A press statement for Herald to check, render and send (format v1: docs/statement-format.md). Generated from core/statement/schema.ts by `npm run schemas`; Herald also checks rules this schema cannot express (real dates, https-only links, a correction note on revisions).',
     annotations: STATEMENT_ANNOTATIONS,
   },
   {
@@ -97,7 +97,7 @@ export const SCHEMAS: readonly SchemaEntry[] = [
     io: 'input',
     title: 'Herald configuration',
     description:
-      'herald.config.json, read by the CDK app and the local stack (DESIGN §5). Generated from core/config/schema.ts by `npm run schemas`.',
+      'herald.config.json, read by the CDK app and the local stack (docs/deploy.md). Generated from core/config/schema.ts by `npm run schemas`.',
     annotations: CONFIG_ANNOTATIONS,
   },
   {
@@ -106,7 +106,7 @@ export const SCHEMAS: readonly SchemaEntry[] = [
     io: 'output',
     title: 'Herald partner message',
     description:
-      'The JSON envelope Herald publishes to partner agencies (DESIGN §4). Generated from core/envelope/schema.ts by `npm run schemas`.',
+      'The JSON envelope Herald publishes to partner agencies (docs/partners.md). Generated from core/envelope/schema.ts by `npm run schemas`.',
   },
 ];
 

@@ -1,5 +1,5 @@
 /**
- * herald.config.json → a validated HeraldConfig (DESIGN §5). `parseConfig` is
+ * herald.config.json → a validated HeraldConfig (docs/deploy.md). `parseConfig` is
  * pure; `loadConfigFile` is the only function here that touches the file
  * system, and it throws ConfigError listing every problem: a bad config must
  * stop `cdk synth` and the local stack before anything is deployed or started.

@@ -1,5 +1,5 @@
 /**
- * herald.config.json (DESIGN §5): one validated file read by the CDK app and the
+ * herald.config.json (docs/deploy.md, "The config file"): one validated file read by the CDK app and the
  * local stack alike. Nothing account-specific is hard-coded anywhere else.
  */
 import { z } from 'zod';

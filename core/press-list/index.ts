@@ -1,5 +1,5 @@
 /**
- * The press list (`lists/press.csv`, DESIGN §5): `email,name,outlet,topics`.
+ * The press list (`lists/press.csv`, docs/deploy.md): `email,name,outlet,topics`.
  *
  * Parsed as a stream with csv-parse so a 50,000-row list never sits in memory
  * as text; only the selected recipients are kept. Every row that cannot be used

@@ -3,7 +3,7 @@
  *
  * - Raw HTML is never rendered (`html: false`: it is shown as text), and images,
  *   tables, strikethrough and code blocks are off: a press statement needs
- *   paragraphs, lists, links, emphasis, headings and quotes (DESIGN §3).
+ *   paragraphs, lists, links, emphasis, headings and quotes (docs/statement-format.md).
  * - Only https:, mailto: and tel: links become <a>; anything else (javascript:,
  *   data:, http:, relative, empty) stays plain text.
  * - Headings are shifted so the email's outline holds: the headline is the only
@@ -63,7 +63,7 @@ function blockStyles(dir: TextDirection): Record<string, string> {
   };
 }
 
-/** The only URL schemes that may become links (DESIGN §3). */
+/** The only URL schemes that may become links (docs/statement-format.md). */
 export function isAllowedUrl(url: string): boolean {
   let parsed: URL;
   try {

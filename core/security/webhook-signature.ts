@@ -1,5 +1,5 @@
 /**
- * Website hook signatures (DESIGN §4): `X-Herald-Timestamp: <unix seconds>` and
+ * Website hook signatures (docs/deploy.md): `X-Herald-Timestamp: <unix seconds>` and
  * `X-Herald-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`.
  * Signing the timestamp with the body lets receivers reject replays outside a
  * tolerance window. `verifyWebhook` is for receivers (and our tests).

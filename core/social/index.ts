@@ -1,6 +1,6 @@
 /**
  * Social copy for X, Bluesky, Mastodon and LinkedIn, rendered once per
- * statement revision (DESIGN §4). Each post is `lead … link #Tags`, measured
+ * statement revision. Each post is `lead … link #Tags`, measured
  * the way its platform measures it, and carries `notBefore` = the embargo lift.
  *
  * Decisions:

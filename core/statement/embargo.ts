@@ -36,7 +36,7 @@ export interface EmbargoResolution {
 
 /**
  * The embargo in force at `now`: null when there is none or its lift time has
- * passed (DESIGN §3: a past embargo is a warning and the statement is treated
+ * passed (a past embargo is a warning and the statement is treated
  * as not embargoed). A lift exactly at `now` has lifted.
  */
 export function resolveEmbargo(

@@ -1,5 +1,5 @@
 /**
- * Statement format v1 (DESIGN §3): the single source of truth for what a comms
+ * Statement format v1 (docs/statement-format.md): the single source of truth for what a comms
  * officer may write. The JSON Schema in schemas/statement.schema.json is
  * generated from this file (npm run schemas), and every error message here is
  * written for a person editing the file, not for a developer.
@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { STATEMENT_ID_PATTERN } from './id';
 
-/** Largest statement file we accept, in bytes (DESIGN §3). */
+/** Largest statement file we accept, in bytes. */
 export const MAX_STATEMENT_BYTES = 256 * 1024;
 
 /**

@@ -1,7 +1,7 @@
 /**
  * SQS queues with Herald's defaults: encrypted with the messaging key, TLS-only,
  * and every dead-letter queue watched by an alarm that tells the ops topic
- * (DESIGN §2 "Nothing lost": every failure ends in a retry, a DLQ with an alarm,
+ * ("Nothing lost", docs/architecture.md: every failure ends in a retry, a DLQ with an alarm,
  * or a rejected file).
  */
 import { Duration } from 'aws-cdk-lib';
