@@ -1,7 +1,7 @@
 /**
  * s3rver event records → the S3Event the ingest Lambda gets from real S3.
  *
- * Gaps closed here (aws-pitfalls §1, §7): s3rver emits keys unencoded, so the key is
+ * Gaps closed here: s3rver emits keys unencoded, so the key is
  * form-encoded the way S3 does ("red flower.json" → "red+flower.json") and the handler's
  * decoding is exercised; it applies no prefix/suffix filter, so only `incoming/*.json`
  * creations pass. Gap left open: s3rver has no versioning, so there is no versionId (the

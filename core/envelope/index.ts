@@ -27,7 +27,7 @@ export { partnerMessageSchema } from './schema';
  */
 export const MAX_PARTNER_MESSAGE_BYTES = 200 * 1024;
 
-/** SNS raw delivery to SQS drops attributes beyond 10 (aws-pitfalls §3.13). */
+/** SNS raw delivery to SQS drops attributes beyond 10 (SNS documentation, raw message delivery). */
 export const MAX_SNS_ATTRIBUTES = 10;
 
 /** Even without its text the message is too large (never expected within the statement LIMITS). */

@@ -1,5 +1,5 @@
 /**
- * How each platform counts a post (render-quality §3). Every measure is what
+ * How each platform counts a post. Every measure is what
  * the platform itself enforces, so a post we call valid is one it accepts.
  */
 import twitterText from 'twitter-text';
@@ -108,7 +108,7 @@ export function measureMastodon(text: string): Measurement {
   };
 }
 
-// LinkedIn's "little" text format needs these backslash-escaped (render-quality S5).
+// LinkedIn's "little" text format needs these backslash-escaped (Microsoft's "little" text format documentation).
 const LINKEDIN_RESERVED = /[\\|{}@[\]()<>#*_~]/g;
 
 /** The text as LinkedIn's API must receive it (reserved characters escaped). */

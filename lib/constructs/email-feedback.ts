@@ -1,5 +1,5 @@
 /**
- * SES configuration set and the bounce/complaint feedback loop (pitfalls §20–21):
+ * SES configuration set and the bounce/complaint feedback loop:
  * reputation metrics on, SES's suppression list for bounces and complaints, and
  * BOUNCE/COMPLAINT events published to an encrypted SNS topic that `feedback`
  * (added by the stack) turns into ledger suppressions.

@@ -1,5 +1,5 @@
 /**
- * What EventBridge Scheduler needs to lift embargoes (pitfalls §5): a schedule
+ * What EventBridge Scheduler needs to lift embargoes: a schedule
  * group, an execution role that may invoke `release` and nothing else, and a
  * dead-letter queue for invocations Scheduler gives up on. The one-time schedules
  * themselves are created at run time by `ingest` (`@aws-sdk/client-scheduler`),

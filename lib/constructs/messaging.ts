@@ -4,7 +4,7 @@
  * One customer-managed key encrypts every topic and queue: the `aws/sns` and
  * `aws/sqs` managed keys cannot be shared with service principals, and CloudWatch
  * (alarms → ops), SES (events → feedback topic) and SNS itself (delivering into
- * encrypted queues and subscription DLQs) must all use the key (pitfalls §15).
+ * encrypted queues and subscription DLQs) must all use the key (the AWS-managed keys cannot be shared with them).
  * Lambda roles get key use through their grants (grantPublish, grantSendMessages,
  * grantConsumeMessages), never through the key policy.
  *

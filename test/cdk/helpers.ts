@@ -1,7 +1,7 @@
 /**
  * Builds the Herald app for tests the way `cdk synth` does: the feature flags
  * from cdk.json (an App built in-process does not read cdk.json), a test config,
- * and bundling skipped unless a test asks for it (pitfalls §31).
+ * and bundling skipped unless a test asks for it: Template.fromStack would otherwise run esbuild for every function.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
