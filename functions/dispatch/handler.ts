@@ -23,7 +23,6 @@
 import { Readable } from 'node:stream';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { HeraldError } from '../../core/errors';
 import { decideDelivery } from '../../core/lifecycle';
 import {
@@ -46,6 +45,7 @@ import { suppressedAmong } from '../shared/ledger/suppression';
 import type { Logger } from '../shared/logger';
 import { type PressJob, parsePressJob, SEND_BATCH_SIZE, type SendBatch } from '../shared/messages';
 import type { Publisher, QueueSender } from '../shared/ports';
+import { sqsConsumer } from '../shared/sqs-consumer';
 
 export interface DispatchSettings {
   bucket: string;
@@ -290,40 +290,29 @@ export function createDispatchHandler(deps: DispatchDeps) {
     };
   }
 
-  return async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
-    // Claims last until this invocation's deadline, so a live invocation is never overtaken.
-    const runner = effectRunner({
-      ddb: deps.ddb,
-      tableName: settings.tableName,
-      clock,
-      logger,
-      context,
-      defaultLeaseMs: DEFAULT_LEASE_MS,
-    });
-    const batchItemFailures: SQSBatchItemFailure[] = [];
-    for (const record of event.Records) {
-      let job: PressJob | null = null;
-      try {
-        job = parsePressJob(record.body);
-        const summary = await dispatch(job, runner);
-        logger.info('press job dispatched', {
-          statementId: job.id,
-          revision: job.revision,
-          type: job.type,
-          ...summary,
-        });
-      } catch (err) {
-        logger.error('press job failed; SQS will retry it', {
-          statementId: job?.id,
-          revision: job?.revision,
-          messageId: record.messageId,
-          error: err,
-        });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures };
-  };
+  return sqsConsumer<PressJob>({
+    parse: parsePressJob,
+    describe: (job) => ({ statementId: job.id, revision: job.revision, type: job.type }),
+    logger,
+    async handle(job, context) {
+      // Claims last until this invocation's deadline, so a live invocation is never overtaken.
+      const runner = effectRunner({
+        ddb: deps.ddb,
+        tableName: settings.tableName,
+        clock,
+        logger,
+        context,
+        defaultLeaseMs: DEFAULT_LEASE_MS,
+      });
+      const summary = await dispatch(job, runner);
+      logger.info('Press job dispatched', {
+        statementId: job.id,
+        revision: job.revision,
+        type: job.type,
+        ...summary,
+      });
+    },
+  });
 }
 
 /** GetObject's Body is a Node Readable in Lambda; anything else async-iterable works too. */

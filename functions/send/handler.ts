@@ -25,7 +25,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { decideDelivery } from '../../core/lifecycle';
 import { buildRawMessage } from '../../core/mime';
@@ -36,6 +35,7 @@ import type { Recipient, RenderedEmail } from '../../core/types';
 import { type BatchCounts, noteBatchDone, reportIfDelivered } from '../shared/delivery-report';
 import { effectRunner } from '../shared/invocation';
 import type { Ledger } from '../shared/ledger/client';
+import type { EffectRunner } from '../shared/ledger/effects';
 import {
   claimSend,
   expireSendClaim,
@@ -52,6 +52,7 @@ import type { Logger } from '../shared/logger';
 import { parseSendBatch, type SendBatch } from '../shared/messages';
 import type { Publisher } from '../shared/ports';
 import type { SecretSource } from '../shared/secrets';
+import { RedeliverLaterError, sqsConsumer } from '../shared/sqs-consumer';
 import { getJson } from '../shared/storage';
 import '../shared/zod-mini';
 import { createPacer, defaultInFlight, forEachLimited } from './pacer';
@@ -70,8 +71,8 @@ export interface SendSettings {
   maxConcurrency?: number;
   /**
    * How long a claim protects a send in progress. It must outlast the invocation, or a
-   * redelivery could send alongside a live attempt. @default the larger of 5 minutes and
-   * the invocation's remaining time plus a minute
+   * redelivery could send alongside a live attempt. @default the invocation's remaining
+   * time plus a margin (functions/shared/invocation.ts), 2 minutes without a Lambda context
    */
   leaseMs?: number;
   /** SES attempts per recipient per delivery before failing the record. @default 4 */
@@ -116,7 +117,6 @@ const COUNTED_AS: Partial<Record<RecipientOutcome, keyof BatchCounts>> = {
 /** Outcomes after which SQS must redeliver the batch. */
 const RETRY_OUTCOMES: ReadonlySet<RecipientOutcome> = new Set(['in-progress', 'failed']);
 
-const DEFAULT_LEASE_MS = 5 * 60 * 1000;
 const DEFAULT_MAX_ATTEMPTS = 4;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 10_000;
@@ -328,7 +328,7 @@ export function createSendHandler(deps: SendDeps) {
   async function processBatch(
     batch: SendBatch,
     leaseMs: number,
-    context: Context | undefined,
+    runner: EffectRunner,
   ): Promise<boolean> {
     const addresses = batch.recipients.map((r) => r.email);
     const [email, secret, suppressed, waiting] = await Promise.all([
@@ -434,14 +434,6 @@ export function createSendHandler(deps: SendDeps) {
     async function finish(): Promise<boolean> {
       if (!retry) {
         // The batch is finished: count it, and report to ops if it was the revision's last.
-        const runner = effectRunner({
-          ddb: deps.ddb,
-          tableName: settings.tableName,
-          clock,
-          logger,
-          context,
-          sleep,
-        });
         await noteBatchDone(runner, batch, counts);
         await reportIfDelivered(runner, deps.publisher, batch);
       }
@@ -449,27 +441,28 @@ export function createSendHandler(deps: SendDeps) {
     }
   }
 
-  return async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
-    const leaseMs =
-      settings.leaseMs ??
-      Math.max(DEFAULT_LEASE_MS, (context?.getRemainingTimeInMillis() ?? 0) + 60_000);
-    const batchItemFailures: SQSBatchItemFailure[] = [];
-    for (const record of event.Records) {
-      let batch: SendBatch | null = null;
-      try {
-        batch = parseSendBatch(record.body);
-        if (await processBatch(batch, leaseMs, context))
-          batchItemFailures.push({ itemIdentifier: record.messageId });
-      } catch (err) {
-        logger.error('send batch failed; SQS will retry it', {
-          statementId: batch?.id,
-          revision: batch?.revision,
-          messageId: record.messageId,
-          error: err,
-        });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
+  return sqsConsumer<SendBatch>({
+    parse: parseSendBatch,
+    describe: (batch) => ({
+      statementId: batch.id,
+      revision: batch.revision,
+      batch: batch.batch,
+    }),
+    logger,
+    async handle(batch, context) {
+      // One lease source: a claim lasts until this invocation is certainly dead.
+      const runner = effectRunner({
+        ddb: deps.ddb,
+        tableName: settings.tableName,
+        clock,
+        logger,
+        context,
+        sleep,
+      });
+      const leaseMs = settings.leaseMs ?? runner.leaseUntil().getTime() - clock().getTime();
+      if (await processBatch(batch, leaseMs, runner)) {
+        throw new RedeliverLaterError('Some journalists of the batch are retried later');
       }
-    }
-    return { batchItemFailures };
-  };
+    },
+  });
 }

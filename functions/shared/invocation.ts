@@ -14,7 +14,7 @@ export interface InvocationContext {
 }
 
 /** Claims outlive the invocation by this much, covering clock skew between Lambda hosts. */
-const LEASE_MARGIN_MS = 5_000;
+export const LEASE_MARGIN_MS = 5_000;
 
 /** Without a Lambda context (local stack), claims last this long. */
 export const DEFAULT_LEASE_MS = 120_000;

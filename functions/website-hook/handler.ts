@@ -15,7 +15,6 @@
  * error fails the record, so SQS retries it and finally dead-letters it (alarm).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { HeraldError } from '../../core/errors';
 import { decideWebsitePost } from '../../core/lifecycle';
 import {
@@ -23,13 +22,14 @@ import {
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,
 } from '../../core/security/webhook-signature';
-import { effectRunner } from '../shared/invocation';
+import { effectRunner, type InvocationContext } from '../shared/invocation';
 import { statementPk } from '../shared/ledger/client';
 import { withLock } from '../shared/ledger/lock';
 import { getHead, lastPostedOf, recordPosted, SITE_SK } from '../shared/ledger/statements';
 import type { Logger } from '../shared/logger';
 import { parseWebsiteMessage, type WebsiteMessage } from '../shared/messages';
 import type { SecretSource } from '../shared/secrets';
+import { sqsConsumer } from '../shared/sqs-consumer';
 
 export const WEBHOOK_DELIVERY_HEADER = 'X-Herald-Delivery';
 
@@ -119,7 +119,10 @@ export function createWebsiteHookHandler(deps: WebsiteHookDeps) {
     return response.status;
   }
 
-  async function deliver(message: WebsiteMessage, context: Context | undefined): Promise<void> {
+  async function deliver(
+    message: WebsiteMessage,
+    context: InvocationContext | undefined,
+  ): Promise<void> {
     const fields = { statementId: message.id, revision: message.revision, type: message.type };
     const hookUrl = settings.hookUrl;
     if (!hookUrl) {
@@ -166,23 +169,14 @@ export function createWebsiteHookHandler(deps: WebsiteHookDeps) {
     );
   }
 
-  return async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
-    const batchItemFailures: SQSBatchItemFailure[] = [];
-    for (const record of event.Records) {
-      let message: WebsiteMessage | null = null;
-      try {
-        message = parseWebsiteMessage(record.body);
-        await deliver(message, context);
-      } catch (err) {
-        logger.error('Website hook failed; SQS will retry it', {
-          statementId: message?.id,
-          revision: message?.revision,
-          messageId: record.messageId,
-          error: err,
-        });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures };
-  };
+  return sqsConsumer<WebsiteMessage>({
+    parse: parseWebsiteMessage,
+    describe: (message) => ({
+      statementId: message.id,
+      revision: message.revision,
+      type: message.type,
+    }),
+    logger,
+    handle: deliver,
+  });
 }

@@ -53,7 +53,14 @@ describe('messages', () => {
   it('names every problem in a bad message', () => {
     // Act
     const parse = () =>
-      parseSendBatch({ id: 'ABC', revision: 0, type: 'published', emailKey: 'k', recipients: [] });
+      parseSendBatch({
+        id: 'ABC',
+        revision: 0,
+        type: 'published',
+        batch: 1,
+        emailKey: 'k',
+        recipients: [],
+      });
 
     // Assess
     expect(parse).toThrow(MessageFormatError);
@@ -107,6 +114,7 @@ describe('messages', () => {
         id: 'abc-1',
         revision: 1.5,
         type: 'published',
+        batch: 1,
         emailKey: '',
         recipients: [{ email: 'a@b.org', extra: 1 }],
       });
@@ -134,6 +142,7 @@ describe('messages', () => {
       id: 'abc-1',
       revision: 1,
       type: 'published',
+      batch: 1,
       emailKey: 'k',
       recipients: [{ email: 'a@b.org' }],
     });

@@ -1,0 +1,56 @@
+/**
+ * The one shape of Herald's SQS-triggered handlers (dispatch, send,
+ * website-hook): Powertools' BatchProcessor reports partial batch failures
+ * (`ReportBatchItemFailures` on the event source), so one bad record never
+ * makes SQS redeliver the others. A record fails when its work throws; a
+ * malformed body fails too and ends in the queue's dead-letter queue.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { InvocationContext } from './invocation';
+import type { Logger } from './logger';
+
+/** The record's work is not finished and must be redelivered later (not an error). */
+export class RedeliverLaterError extends Error {
+  override name = 'RedeliverLaterError';
+}
+
+export interface SqsConsumer<T> {
+  /** The queue's message, parsed with its schema (functions/shared/messages.ts). */
+  parse(body: string): T;
+  /** Throws to have SQS redeliver this record. */
+  handle(message: T, context: InvocationContext | undefined): Promise<void>;
+  /** What to log about a failed record (statement id, revision, …). */
+  describe(message: T): Record<string, unknown>;
+  logger: Logger;
+  /** Records handled one after another (send paces across them). @default true */
+  sequential?: boolean;
+}
+
+export function sqsConsumer<T>(
+  consumer: SqsConsumer<T>,
+): (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse> {
+  return async (event, context) => {
+    const processor = new BatchProcessor(EventType.SQS);
+    const record = async (item: SQSRecord) => {
+      let message: T | undefined;
+      try {
+        message = consumer.parse(item.body);
+        await consumer.handle(message, context);
+      } catch (err) {
+        const fields = {
+          ...(message === undefined ? {} : consumer.describe(message)),
+          messageId: item.messageId,
+          error: err,
+        };
+        if (err instanceof RedeliverLaterError) consumer.logger.warn(err.message, fields);
+        else consumer.logger.error('Record failed; SQS will redeliver it', fields);
+        throw err;
+      }
+    };
+    return processPartialResponse(event, record, processor, {
+      throwOnFullBatchFailure: false,
+      processInParallel: !(consumer.sequential ?? true),
+    });
+  };
+}
