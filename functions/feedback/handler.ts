@@ -98,7 +98,7 @@ export function createFeedbackHandler(deps: FeedbackDeps) {
       } catch (err) {
         logger.warn('feedback message is not an SES event; skipped', {
           snsMessageId,
-          error: err as Error,
+          error: err,
         });
         continue;
       }

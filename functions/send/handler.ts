@@ -25,7 +25,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod/mini';
 import { decideDelivery } from '../../core/lifecycle';
 import { buildRawMessage } from '../../core/mime';
 import { maskEmail, normaliseEmail } from '../../core/press-list/address';
@@ -51,6 +50,7 @@ import { suppressedAmong } from '../shared/ledger/suppression';
 import type { Logger } from '../shared/logger';
 import { parseSendBatch, type SendBatch } from '../shared/messages';
 import type { Publisher } from '../shared/ports';
+import { renderedEmailSchema } from '../shared/rendered-email';
 import type { SecretSource } from '../shared/secrets';
 import { RedeliverLaterError, sqsConsumer } from '../shared/sqs-consumer';
 import { getJson } from '../shared/storage';
@@ -122,21 +122,6 @@ const BACKOFF_BASE_MS = 500;
 const BACKOFF_CAP_MS = 10_000;
 /** Rendered emails kept per warm container (one per statement revision in flight). */
 const EMAIL_CACHE_SIZE = 16;
-
-const slotted = z.object({
-  parts: z.array(z.string()).check(z.minLength(1)),
-  slots: z.array(z.enum(['unsubscribeUrl', 'greeting'])),
-});
-const renderedEmailSchema = z.object({
-  statementId: z.string(),
-  revision: z.number(),
-  language: z.string(),
-  subject: z.string(),
-  html: slotted,
-  text: slotted,
-  replyTo: z.nullable(z.object({ name: z.string(), address: z.string() })),
-  fromName: z.optional(z.string()),
-}) satisfies z.ZodMiniType<RenderedEmail>;
 
 /**
  * What an SES error says about the message:

@@ -177,15 +177,6 @@ export const parseReleaseEvent = (input: unknown): ReleaseEvent =>
 export const parseWebsiteMessage = (input: unknown): WebsiteMessage =>
   parseWith(websiteMessageSchema, 'WebsiteMessage', input);
 
-/** The key of the RenderedEmail for a statement revision. */
-export function renderedPrefix(id: string, revision: number): string {
-  return `rendered/${id}/${revision}/`;
-}
-
-export function publishedPrefix(id: string, revision: number): string {
-  return `published/${id}/${revision}/`;
-}
-
 /**
  * SNS Subject: ASCII only, no line breaks, ≤ 100 characters (SNS rejects
  * anything else, which would fail the publish for a cosmetic reason).

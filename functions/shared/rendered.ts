@@ -4,10 +4,48 @@
  * release and a resumed ingest never run MJML again ("render once").
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Statement } from '../../core/statement/schema';
-import type { RenderedStatement } from '../../core/types';
-import { renderedPrefix } from './messages';
+import * as z from 'zod/mini';
+import { renderedKey } from '../../core/bucket-layout';
+import { type Statement, statementSchema } from '../../core/statement/schema';
+import type { RenderedStatement, SocialCopy } from '../../core/types';
+import { renderedEmailSchema } from './rendered-email';
 import { getJson } from './storage';
+import './zod-mini';
+
+const post = z.object({ text: z.string(), notBefore: z.nullable(z.string()) });
+const socialSchema = z.object({
+  x: post,
+  bluesky: z.object({
+    text: z.string(),
+    notBefore: z.nullable(z.string()),
+    facets: z.array(
+      z.object({
+        index: z.object({ byteStart: z.number(), byteEnd: z.number() }),
+        features: z.array(
+          z.union([
+            z.object({ $type: z.literal('app.bsky.richtext.facet#link'), uri: z.string() }),
+            z.object({ $type: z.literal('app.bsky.richtext.facet#tag'), tag: z.string() }),
+          ]),
+        ),
+      }),
+    ),
+  }),
+  mastodon: post,
+  linkedin: post,
+}) satisfies z.ZodMiniType<SocialCopy>;
+
+const bundleSchema = z.object({
+  // Checked again with the statement schema itself (below).
+  statement: z.unknown(),
+  rendered: z.object({
+    email: renderedEmailSchema,
+    social: socialSchema,
+    plainText: z.string(),
+    embargo: z.nullable(z.object({ until: z.string(), timezone: z.string(), display: z.string() })),
+  }),
+  sha256: z.string(),
+  renderedAt: z.string(),
+});
 
 export interface RenderedBundle {
   statement: Statement;
@@ -16,32 +54,14 @@ export interface RenderedBundle {
   renderedAt: string;
 }
 
-export const RENDERED_FILES = {
-  /** RenderedEmail: what `send` reads (PressJob.emailKey). */
-  email: 'email.json',
-  /** Preview: slots filled with placeholder values. */
-  html: 'email.html',
-  text: 'email.txt',
-  social: 'social.json',
-  /** The partner envelope sent with this revision's published/corrected/withdrawn message. */
-  envelope: 'envelope.json',
-  bundle: 'bundle.json',
-} as const;
-
-export function renderedKey(
-  id: string,
-  revision: number,
-  file: keyof typeof RENDERED_FILES,
-): string {
-  return `${renderedPrefix(id, revision)}${RENDERED_FILES[file]}`;
-}
-
 export function readBundle(
   s3: S3Client,
   bucket: string,
   id: string,
   revision: number,
 ): Promise<RenderedBundle> {
-  // Written by ingest in the same deployment; trusted as its own output.
-  return getJson<RenderedBundle>(s3, bucket, renderedKey(id, revision, 'bundle'));
+  return getJson(s3, bucket, renderedKey(id, revision, 'bundle'), (value) => {
+    const bundle = bundleSchema.parse(value);
+    return { ...bundle, statement: statementSchema.parse(bundle.statement) };
+  });
 }

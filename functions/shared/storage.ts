@@ -133,11 +133,12 @@ function discard(body: unknown): void {
   }
 }
 
-export async function getJson<T = unknown>(
+/** Reads JSON and parses it with `parse` (a schema): nothing read back is trusted as it is. */
+export async function getJson<T>(
   s3: S3Client,
   bucket: string,
   key: string,
-  parse?: (value: unknown) => T,
+  parse: (value: unknown) => T,
   options: GetObjectOptions = {},
 ): Promise<T> {
   const bytes = await getObjectBytes(s3, bucket, key, options);
@@ -147,7 +148,7 @@ export async function getJson<T = unknown>(
   } catch (err) {
     throw new ObjectFormatError(`s3://${bucket}/${key} is not JSON`, { cause: err });
   }
-  return parse ? parse(value) : (value as T);
+  return parse(value);
 }
 
 export async function putObject(

@@ -132,7 +132,7 @@ export function createUnsubscribeHandler(deps: UnsubscribeDeps) {
     try {
       secret = await deps.unsubscribeSecret.get();
     } catch (err) {
-      logger.error('unsubscribe secret unavailable', { error: err as Error });
+      logger.error('unsubscribe secret unavailable', { error: err });
       return page(
         503,
         'Please try again',
@@ -163,7 +163,7 @@ export function createUnsubscribeHandler(deps: UnsubscribeDeps) {
     } catch (err) {
       logger.error('unsubscribe could not be saved', {
         recipient: maskEmail(verified.email),
-        error: err as Error,
+        error: err,
       });
       return page(
         503,

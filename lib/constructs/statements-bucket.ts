@@ -66,9 +66,7 @@ export class StatementsBucket extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      // Cast: aws-cdk-lib's Bucket d.ts misses IBucket under exactOptionalPropertyTypes
-      // (`isWebsite?: boolean | undefined`); the object is the same.
-      serverAccessLogsBucket: this.accessLogs as unknown as IBucket,
+      serverAccessLogsBucket: asBucketInterface(this.accessLogs),
       serverAccessLogsPrefix: 'statements/',
       lifecycleRules: [
         {
@@ -87,4 +85,18 @@ export class StatementsBucket extends Construct {
   get cfnBucket(): CfnBucket {
     return this.bucket.node.defaultChild as CfnBucket;
   }
+}
+
+/**
+ * aws-cdk-lib's Bucket type misses IBucket under exactOptionalPropertyTypes
+ * (`isWebsite?: boolean | undefined`), though every Bucket is one: a guard says so
+ * without a cast.
+ */
+function asBucketInterface(bucket: Bucket): IBucket {
+  if (!isBucketInterface(bucket)) throw new TypeError('not a bucket');
+  return bucket;
+}
+
+function isBucketInterface(value: unknown): value is IBucket {
+  return value instanceof Bucket;
 }

@@ -168,7 +168,7 @@ describe('getJson', () => {
     s3Mock.on(GetObjectCommand).resolves({ Body: streamOf(new TextEncoder().encode('<html>')) });
 
     // Act
-    const result = getJson(s3, 'b', 'k');
+    const result = getJson(s3, 'b', 'k', (value) => value);
 
     // Assess
     await expect(result).rejects.toBeInstanceOf(ObjectFormatError);
