@@ -244,53 +244,6 @@ export function toRecipient(row: PressListRow): Recipient {
   };
 }
 
-/** The recipients for a statement's topics, de-duplicated case-insensitively (first row wins). */
-export function selectRecipients(
-  rows: Iterable<PressListRow>,
-  statementTopics: readonly string[],
-): Recipient[] {
-  const seen = new Set<string>();
-  const out: Recipient[] = [];
-  for (const row of rows) {
-    const key = normaliseEmail(row.email);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    if (matchesTopics(row.topics, statementTopics)) out.push(toRecipient(row));
-  }
-  return out;
-}
-
-export interface PressListSelection {
-  recipients: Recipient[];
-  /** Errors (rows not used) and notes, in file order. */
-  problems: PressListProblem[];
-  /** Usable rows read, matching or not. */
-  rows: number;
-  /** False when the list could not be read at all (see the `fatal` problem). */
-  readable: boolean;
-}
-
-/** Streams the list and keeps only the matching recipients and the problems. */
-export async function selectFromPressList(
-  source: PressListSource,
-  statementTopics: readonly string[],
-): Promise<PressListSelection> {
-  const recipients: Recipient[] = [];
-  const problems: PressListProblem[] = [];
-  let rows = 0;
-  // readPressList already drops later duplicates, so a row here is always the first of its address.
-  for await (const entry of readPressList(source)) {
-    if (entry.kind === 'problem') {
-      problems.push(entry);
-      continue;
-    }
-    rows++;
-    if (matchesTopics(entry.topics, statementTopics)) recipients.push(toRecipient(entry));
-  }
-  problems.sort((a, b) => a.line - b.line);
-  return { recipients, problems, rows, readable: !problems.some((p) => p.severity === 'fatal') };
-}
-
 /**
  * Who gets a correction or withdrawal, one recipient at a time (dispatch
  * streams the press list through it). A correction goes to everyone who
@@ -338,14 +291,4 @@ export class CorrectionAudience {
   rest(): Recipient[] {
     return [...this.remaining.values()].map((email) => ({ email }));
   }
-}
-
-/** {@link CorrectionAudience} over a whole list at once. */
-export function mergeCorrectionRecipients(
-  previous: readonly string[],
-  matching: readonly Recipient[],
-  options: { withdrawal?: boolean } = {},
-): Recipient[] {
-  const audience = new CorrectionAudience(previous, options);
-  return [...matching.filter((r) => audience.admit(r)), ...audience.rest()];
 }

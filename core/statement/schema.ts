@@ -458,6 +458,3 @@ export const statementSchema = z
 export type StatementInput = z.input<typeof statementSchema>;
 /** A validated statement with defaults applied. */
 export type Statement = z.output<typeof statementSchema>;
-
-/** The field names a statement may have; used for "did you mean …?" hints. */
-export const STATEMENT_FIELDS = Object.keys(statementSchema.shape);

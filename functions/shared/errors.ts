@@ -28,11 +28,6 @@ export class EffectInProgressError extends RetryableError {
   }
 }
 
-/** The ledger changed under us in a way this invocation cannot resolve (e.g. a newer revision raced in). */
-export class StatementConflictError extends HeraldError {
-  override name = 'StatementConflictError';
-}
-
 /**
  * The release fired before the embargo lift time. EventBridge Scheduler invokes
  * release asynchronously, so its own retry policy does not apply to this error:

@@ -1,14 +1,11 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
+  CorrectionAudience,
   maskEmail,
   matchesTopics,
-  mergeCorrectionRecipients,
   type PressListEntry,
-  type PressListRow,
   readPressList,
-  selectFromPressList,
-  selectRecipients,
 } from '../../core/press-list';
 
 async function collect(source: Parameters<typeof readPressList>[0]): Promise<PressListEntry[]> {
@@ -181,36 +178,17 @@ describe('readPressList', () => {
 });
 
 describe('topic selection', () => {
-  const row = (email: string, topics: string[]): PressListRow => ({
-    kind: 'row',
-    line: 2,
-    email,
-    name: null,
-    outlet: null,
-    topics,
-  });
-
   it('sends a statement with topics to journalists who share one or have none', () => {
-    const list = [row('a@x.org', ['health']), row('b@x.org', ['crime']), row('c@x.org', [])];
-    expect(selectRecipients(list, ['Health', 'education']).map((r) => r.email)).toEqual([
-      'a@x.org',
-      'c@x.org',
-    ]);
+    expect(matchesTopics(['health'], ['health', 'education'])).toBe(true);
+    expect(matchesTopics(['crime'], ['health', 'education'])).toBe(false);
+    expect(matchesTopics([], ['health'])).toBe(true);
   });
 
   it('sends a statement without topics to everyone', () => {
-    const list = [row('a@x.org', ['health']), row('b@x.org', ['crime'])];
-    expect(selectRecipients(list, []).map((r) => r.email)).toEqual(['a@x.org', 'b@x.org']);
     expect(matchesTopics(['crime'], [])).toBe(true);
   });
 
-  it('de-duplicates addresses case-insensitively, first row wins', () => {
-    const list = [row('A@x.org', ['crime']), row('a@X.org', ['health'])];
-    expect(selectRecipients(list, ['health'])).toEqual([]);
-    expect(selectRecipients(list, ['crime'])).toEqual([{ email: 'A@x.org' }]);
-  });
-
-  it('selects while streaming and keeps problems in line order', async () => {
+  it('streams rows, drops later duplicates of an address (first wins) and keeps problems in line order', async () => {
     const csv = [
       'email,name,outlet,topics',
       'a@x.org,Ann,Post,health',
@@ -218,37 +196,45 @@ describe('topic selection', () => {
       'c@x.org,Cat,Post,crime',
       'A@X.org,Ann again,Post,',
     ].join('\n');
-    const result = await selectFromPressList(Readable.from([csv]), ['health']);
-    expect(result.recipients).toEqual([{ email: 'a@x.org', name: 'Ann', outlet: 'Post' }]);
-    expect(result.rows).toBe(2);
-    expect(result.readable).toBe(true);
-    expect(result.problems.map((p) => [p.line, p.severity])).toEqual([
+    const rows: string[] = [];
+    const problems: Array<[number, string]> = [];
+    for await (const entry of readPressList(Readable.from([csv]))) {
+      if (entry.kind === 'row') rows.push(entry.email);
+      else problems.push([entry.line, entry.severity]);
+    }
+    expect(rows).toEqual(['a@x.org', 'c@x.org']);
+    expect(problems).toEqual([
       [3, 'error'],
       [5, 'note'],
     ]);
   });
 });
 
-describe('mergeCorrectionRecipients', () => {
+describe('CorrectionAudience', () => {
   it('sends a correction to earlier recipients and to newly matching journalists, once each', () => {
-    const merged = mergeCorrectionRecipients(
-      ['old@x.org', 'both@x.org'],
-      [{ email: 'Both@x.org', name: 'Both' }, { email: 'new@x.org' }],
+    const audience = new CorrectionAudience(['old@x.org', 'both@x.org']);
+    const admitted = [{ email: 'Both@x.org', name: 'Both' }, { email: 'new@x.org' }].filter((r) =>
+      audience.admit(r),
     );
-    expect(merged).toEqual([
+    expect([...admitted, ...audience.rest()]).toEqual([
       { email: 'Both@x.org', name: 'Both' },
       { email: 'new@x.org' },
       { email: 'old@x.org' },
     ]);
+    expect(audience.admit({ email: 'NEW@x.org' })).toBe(false);
   });
 
   it('sends a withdrawal only to those who received the statement', () => {
-    const merged = mergeCorrectionRecipients(
-      ['old@x.org', 'both@x.org'],
-      [{ email: 'both@x.org', name: 'Both' }, { email: 'new@x.org' }],
-      { withdrawal: true },
+    const audience = new CorrectionAudience(['old@x.org', 'both@x.org'], { withdrawal: true });
+    const admitted = [{ email: 'both@x.org', name: 'Both' }, { email: 'new@x.org' }].filter((r) =>
+      audience.admit(r),
     );
-    expect(merged).toEqual([{ email: 'both@x.org', name: 'Both' }, { email: 'old@x.org' }]);
+    expect([...admitted, ...audience.rest()]).toEqual([
+      { email: 'both@x.org', name: 'Both' },
+      { email: 'old@x.org' },
+    ]);
+    expect(audience.holds({ email: 'OLD@x.org' })).toBe(true);
+    expect(audience.holds({ email: 'new@x.org' })).toBe(false);
   });
 });
 
