@@ -5,6 +5,7 @@ import {
   maskEmail,
   matchesTopics,
   type PressListEntry,
+  type PressListRow,
   readPressList,
 } from '../../core/press-list';
 
