@@ -24,8 +24,8 @@
  * spans; spaces stay ordinary spaces, so copying a reference or a number
  * copies what the author wrote.
  */
-import type { EmailLabels } from '../core/render/labels';
-import { LINK_STYLE, NOWRAP, type TextDirection } from '../core/render/markdown';
+import { type EmailLabels, WITHDRAWN_LABEL } from '../core/render/labels';
+import { LINK_COLOUR, LINK_STYLE, NOWRAP, type TextDirection } from '../core/render/markdown';
 import { mjml, type TrustedHtml, trusted } from '../core/render/mjml-tag';
 
 /** Text with pieces to keep on one line: `['EMBARGOED until ', {keep: '00:01 GMT, …'}]`. */
@@ -85,7 +85,7 @@ const PAGE = '#F3F2F1';
 const CARD = '#FFFFFF';
 const EMBARGO_YELLOW = '#FFDD00';
 const WITHDRAWN_BG = '#A51D0F'; // white on dark red, 7.5:1
-const ACCENT = '#1D70B8';
+const ACCENT = LINK_COLOUR;
 
 // The dark palette (prefers-color-scheme: dark). Contrast on DARK_CARD:
 // text 15:1, secondary 9:1, links 7.5:1; the embargo yellow on DARK_PAGE 14:1.
@@ -191,7 +191,7 @@ function notices(view: PressEmailView): TrustedHtml {
       mjml`<mj-section background-color="${WITHDRAWN_BG}" padding="16px 0">
       <mj-column>
         <mj-text color="#FFFFFF">
-          <p style="margin:0 0 8px;font-size:24px;line-height:1.3;font-weight:700">WITHDRAWN – DO NOT PUBLISH</p>
+          <p style="margin:0 0 8px;font-size:24px;line-height:1.3;font-weight:700">${WITHDRAWN_LABEL}</p>
           <p style="margin:0">${view.labels.withdrawalExplanation} ${view.withdrawal.reason}</p>
         </mj-text>
       </mj-column>

@@ -26,7 +26,7 @@ import type {
   SlotName,
   SlottedText,
 } from '../types';
-import { labelsFor } from './labels';
+import { labelsFor, WITHDRAWN_LABEL } from './labels';
 import {
   EMAIL_MAX_BYTES,
   emailTooLargeMessage,
@@ -156,8 +156,6 @@ function phraseText(phrase: Phrase): string {
 export function embargoNotice(embargo: EmbargoInfo, liftMoved?: LiftMoved): string {
   return phraseText(embargoPhrase(embargo, liftMoved));
 }
-
-export const WITHDRAWN_LABEL = 'WITHDRAWN – DO NOT PUBLISH';
 
 /**
  * The subject: `EMBARGOED until <display>: <headline>`, `CORRECTION: …` for a

@@ -119,3 +119,6 @@ export function labelsFor(language: string): EmailLabels {
   const primary = language.trim().split(/[-_]/, 1)[0]?.toLowerCase() ?? '';
   return BY_PRIMARY_SUBTAG.get(primary) ?? ENGLISH;
 }
+
+/** The withdrawal banner and subject prefix: English in every language (a UK press convention). */
+export const WITHDRAWN_LABEL = 'WITHDRAWN – DO NOT PUBLISH';
