@@ -39,7 +39,10 @@ export default defineConfig({
       },
       { test: { ...shared, name: 'cdk', include: ['test/cdk/**/*.test.ts'] } },
       { test: { ...shared, name: 'model', include: ['test/model/**/*.test.ts'] } },
-      { test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+      // Real emulators and child processes: slower, and slower still on a loaded machine.
+      {
+        test: { ...shared, name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 120_000 },
+      },
       { test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'] } },
     ],
     coverage: {

@@ -272,7 +272,7 @@ describe('least privilege', () => {
     ['ingest', ['Ops', 'Partners', 'Press', 'Website']],
     ['release', ['Ops', 'Partners', 'Website']],
     ['dispatch', ['Ops']],
-    ['send', []],
+    ['send', ['Ops']],
     ['feedback', []],
     ['unsubscribe', []],
     ['website-hook', []],
