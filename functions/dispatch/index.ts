@@ -22,7 +22,7 @@ export function bootDispatch(source: EnvSource, runtime: FunctionRuntime) {
     ddb: createDocumentClient(clients.create(DynamoDBClient, {})),
     queue: createSqsQueueSender(clients.create(SQSClient, {}), { send: env.SEND_QUEUE_URL }),
     publisher: createSnsPublisher(clients.create(SNSClient, {}), { ops: env.OPS_TOPIC_ARN }),
-    logger: runtime.logger ?? createLogger({ serviceName: 'herald-dispatch' }),
+    logger: runtime.logger ?? createLogger(),
     ...(runtime.clock ? { clock: runtime.clock } : {}),
     settings: {
       bucket: env.BUCKET_NAME,

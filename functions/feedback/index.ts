@@ -15,7 +15,7 @@ export function bootFeedback(source: EnvSource, runtime: FunctionRuntime) {
   const env = readEnv(feedbackEnvSchema, source);
   return createFeedbackHandler({
     ddb: createDocumentClient(runtime.clients.create(DynamoDBClient, {})),
-    logger: runtime.logger ?? createLogger({ serviceName: 'herald-feedback' }),
+    logger: runtime.logger ?? createLogger(),
     clock: runtime.clock ?? (() => new Date()),
     settings: { tableName: env.LEDGER_TABLE },
   });

@@ -25,7 +25,7 @@ export function bootSend(source: EnvSource, runtime: FunctionRuntime) {
     // Our handler retries Throttling with backoff paced to the SES rate; SDK retries on top would multiply attempts.
     ses: clients.create(SESClient, { maxAttempts: 1 }),
     ddb: createDocumentClient(clients.create(DynamoDBClient, {})),
-    logger: runtime.logger ?? createLogger({ serviceName: 'herald-send' }),
+    logger: runtime.logger ?? createLogger(),
     clock: runtime.clock ?? (() => new Date()),
     sleep: runtime.sleep ?? ((ms: number) => delay(ms)),
     // Used once per revision (the delivery report): the SNS client is made on first use.

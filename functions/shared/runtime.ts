@@ -5,8 +5,9 @@
  * `handler = lambdaEntry(boot<Name>)` for Lambda. The local stack calls the same boot
  * functions with its own environment and runtime, so what it runs is what is deployed.
  */
+import type { Context } from 'aws-lambda';
 import type { EnvSource } from './env';
-import type { Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 
 /**
  * Makes SDK clients. In Lambda it is `new Client(config)`; the local stack adds emulator
@@ -42,14 +43,19 @@ export const lambdaRuntime: FunctionRuntime = {
  * environment fails the init instead of the first event. Anywhere else (the local
  * stack, tests, a bundle loaded by hand) importing an entry reads nothing and cannot
  * fail; the handler is then built on its first call, from `process.env`.
+ *
+ * Every invocation puts the Lambda context on the logger (Powertools `addContext`: the
+ * request id, the function's name and whether this was a cold start on every line).
  */
-export function lambdaEntry<A extends unknown[], R>(
-  boot: (env: EnvSource, runtime: FunctionRuntime) => (...args: A) => R,
-): (...args: A) => R {
-  if (process.env.AWS_LAMBDA_FUNCTION_NAME) return boot(process.env, lambdaRuntime);
-  let built: ((...args: A) => R) | undefined;
-  return (...args) => {
-    built ??= boot(process.env, lambdaRuntime);
-    return built(...args);
+export function lambdaEntry<E, R>(
+  boot: (env: EnvSource, runtime: FunctionRuntime) => (event: E, context?: Context) => Promise<R>,
+): (event: E, context: Context) => Promise<R> {
+  const logger = createLogger();
+  const runtime: FunctionRuntime = { ...lambdaRuntime, logger };
+  let built = process.env.AWS_LAMBDA_FUNCTION_NAME ? boot(process.env, runtime) : undefined;
+  return (event, context) => {
+    logger.addContext(context);
+    built ??= boot(process.env, runtime);
+    return built(event, context);
   };
 }

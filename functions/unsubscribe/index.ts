@@ -18,7 +18,7 @@ export function bootUnsubscribe(source: EnvSource, runtime: FunctionRuntime) {
   const { clients } = runtime;
   return createUnsubscribeHandler({
     ddb: createDocumentClient(clients.create(DynamoDBClient, {})),
-    logger: runtime.logger ?? createLogger({ serviceName: 'herald-unsubscribe' }),
+    logger: runtime.logger ?? createLogger(),
     clock: runtime.clock ?? (() => new Date()),
     unsubscribeSecret: secretsManagerSource(
       clients.create(SecretsManagerClient, {}),

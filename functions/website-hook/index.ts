@@ -19,7 +19,7 @@ export function bootWebsiteHook(source: EnvSource, runtime: FunctionRuntime) {
   return createWebsiteHookHandler({
     ddb: createDocumentClient(clients.create(DynamoDBClient, {})),
     fetch: runtime.fetch ?? globalThis.fetch,
-    logger: runtime.logger ?? createLogger({ serviceName: 'herald-website-hook' }),
+    logger: runtime.logger ?? createLogger(),
     clock: runtime.clock ?? (() => new Date()),
     webhookSecret: env.WEBHOOK_SECRET_ARN
       ? secretsManagerSource(clients.create(SecretsManagerClient, {}), env.WEBHOOK_SECRET_ARN)

@@ -24,6 +24,7 @@ import { unsubscribeEnvironment } from '../../functions/unsubscribe/env';
 import { bootUnsubscribe } from '../../functions/unsubscribe/index';
 import { websiteHookEnvironment } from '../../functions/website-hook/env';
 import { bootWebsiteHook } from '../../functions/website-hook/index';
+import { lambdaContext } from '../helpers/lambda-context';
 
 const ACCOUNT = 'arn:aws:sns:eu-west-2:123456789012';
 const common = { LEDGER_TABLE: 'herald-ledger', BUCKET_NAME: 'herald-statements' };
@@ -247,7 +248,7 @@ describe('the Lambda handler export', () => {
 
     // Act
     vi.stubEnv('LEDGER_TABLE', undefined);
-    const result = handler(deliveryEvent as Parameters<typeof handler>[0]);
+    const result = handler(deliveryEvent as Parameters<typeof handler>[0], lambdaContext(3_000));
 
     // Assess
     await expect(result).resolves.toBeUndefined();
@@ -260,7 +261,8 @@ describe('the Lambda handler export', () => {
 
     // Act
     const { handler } = await import('../../functions/feedback/index');
-    const call = async () => handler(deliveryEvent as Parameters<typeof handler>[0]);
+    const call = async () =>
+      handler(deliveryEvent as Parameters<typeof handler>[0], lambdaContext(3_000));
 
     // Assess
     await expect(call()).rejects.toMatchObject({
