@@ -25,6 +25,8 @@ export interface ApprovalClaims {
   revision: number;
   /** The approver's address, lower-case. */
   approver: string;
+  /** How the audit trail names them (from the config when the link was made). */
+  name: string;
   action: ApprovalAction;
   /** When the link stops working (unix seconds). */
   expires: number;
@@ -57,6 +59,7 @@ export function createApprovalToken(claims: ApprovalClaims, secret: string): str
       i: claims.id,
       r: claims.revision,
       a: claims.approver.toLowerCase(),
+      n: claims.name,
       x: claims.action,
       e: claims.expires,
     }),
@@ -73,7 +76,7 @@ function decodeBase64Url(value: string): Buffer | null {
 
 function claimsOf(json: unknown): ApprovalClaims | null {
   if (typeof json !== 'object' || json === null) return null;
-  const { i, r, a, x, e } = json as Record<string, unknown>;
+  const { i, r, a, n, x, e } = json as Record<string, unknown>;
   if (
     typeof i !== 'string' ||
     typeof r !== 'number' ||
@@ -81,13 +84,14 @@ function claimsOf(json: unknown): ApprovalClaims | null {
     r < 1 ||
     typeof a !== 'string' ||
     a === '' ||
+    typeof n !== 'string' ||
     (x !== 'approve' && x !== 'reject') ||
     typeof e !== 'number' ||
     !Number.isSafeInteger(e)
   ) {
     return null;
   }
-  return { id: i, revision: r, approver: a, action: x, expires: e };
+  return { id: i, revision: r, approver: a, name: n, action: x, expires: e };
 }
 
 /**
