@@ -130,7 +130,9 @@ export class HeraldStack extends Stack {
     const { config } = props;
 
     // ── Messaging: one key, four topics, ops emails ───────────────────────────
-    const messaging = new Messaging(this, 'Messaging', { approvals: config.approval !== undefined });
+    const messaging = new Messaging(this, 'Messaging', {
+      approvals: config.approval !== undefined,
+    });
     const alarmAction = new SnsAction(messaging.ops);
     const key = messaging.key;
     const deliveryDeadLetter = new DeadLetterQueue(this, 'DeliveryDeadLetter', {

@@ -274,7 +274,14 @@ export function buildProofMessage(
     proofSubject(input),
     proofText(input),
     proofHtml(input),
-    [{ filename: 'journalist-email.eml', content: journalistEmail, contentType: 'message/rfc822' }],
+    [
+      {
+        filename: 'journalist-email.eml',
+        content: journalistEmail,
+        contentType: 'message/rfc822',
+        contentDisposition: 'attachment',
+      },
+    ],
   );
 }
 
@@ -299,7 +306,12 @@ function compose(
   subject: string,
   text: string,
   html: string,
-  attachments: Array<{ filename: string; content: Buffer; contentType: string }>,
+  attachments: Array<{
+    filename: string;
+    content: Buffer;
+    contentType: string;
+    contentDisposition: 'attachment';
+  }>,
 ): Promise<Buffer> {
   const headers: Record<string, string> = {
     [APPROVAL_HEADER]: `${options.id}; revision=${options.revision}; kind=${options.kind}`,

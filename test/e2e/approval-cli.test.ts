@@ -142,7 +142,8 @@ describe('herald dev --once with approval configured', () => {
     const proofs = join(stateDir, 'outbox', '_approvals', 'bscp-2024-02-scr', '2');
     const files = (await readdir(proofs)).sort();
     expect(files).toEqual(APPROVERS.map((a) => `${a.email}.proof.eml`).sort());
-    const mail = await simpleParser(await readFile(join(proofs, files[0] ?? '')));
+    const raw = await readFile(join(proofs, files[0] ?? ''));
+    const mail = await simpleParser(raw);
     const $ = cheerio.load(typeof mail.html === 'string' ? mail.html : '');
     // mailparser shows the attached journalist email inline after the proof: its links follow.
     const links = $('a')
@@ -151,7 +152,11 @@ describe('herald dev --once with approval configured', () => {
       .map((a) => [$(a).text().trim(), $(a).attr('href') ?? '']);
     expect(links.map(([label]) => label)).toEqual(['Approve', 'Reject']);
     for (const [, href] of links) expect(href).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/approval\?t=/);
-    expect(mail.attachments.map((a) => a.filename)).toEqual(['journalist-email.eml']);
+    // The journalist email rides along as a message (mailparser shows it inline).
+    expect(raw.toString('utf8')).toMatch(
+      /Content-Type: message\/rfc822; name=journalist-email\.eml[\s\S]*Content-Disposition: attachment/,
+    );
+    expect(mail.text).toContain('Dear Jane Smith,');
   }, 180_000);
 
   it('with --approve-by an approver, delivers exactly what an unapproved run delivers', async () => {
