@@ -47,10 +47,10 @@ describe('approval in the stack', () => {
       JSON.stringify((r.Properties as Json).TargetFunctionArn).includes(approval),
     );
     expect(urls).toHaveLength(1);
-    expect((urls[0]?.[1].Properties as Json).AuthType).toBe('NONE');
-    expect((json.Resources[approval]?.Properties as Json).ReservedConcurrentExecutions).toBe(
-      APPROVAL_CONCURRENCY,
-    );
+    expect(urls[0]?.[1].Properties).toMatchObject({ AuthType: 'NONE' });
+    expect(json.Resources[approval]?.Properties).toMatchObject({
+      ReservedConcurrentExecutions: APPROVAL_CONCURRENCY,
+    });
   });
 
   it('lets the approval function read heads, write decisions and publish decisions, nothing more', () => {
