@@ -6,7 +6,10 @@
 import * as cheerio from 'cheerio';
 import { describe, expect, it } from 'vitest';
 import type { StatementInput } from '../../core/statement/schema';
+import { formatStatus, summariseStatement } from '../../core/status';
+import { readStatementItems } from '../../functions/shared/ledger/status';
 import { sampleInput } from '../fixtures/statements';
+import { TABLE } from '../helpers/herald-fakes';
 import { World } from '../helpers/world';
 
 const ID = 'bscp-2024-02-scr';
@@ -30,6 +33,10 @@ function revision(n: number, changes: Partial<StatementInput> = {}): StatementIn
 /** Everything that reached a journalist, partner or the website. */
 function sentToAnyone(w: World) {
   return w.log.filter((o) => o.kind !== 'latest' || o.latest.status !== 'withdrawn');
+}
+
+function never(): never {
+  throw new Error('no status');
 }
 
 /** A page's heading (what a person reads first). */
@@ -109,6 +116,30 @@ describe('a revision awaiting approval', () => {
       SAM.email,
       OLA.email,
     ]);
+  });
+
+  it('`herald status` shows the audit trail: uploaded by whom, each proof, who approved, what went out', async () => {
+    const w = world();
+    await w.upload(revision(1));
+    const status = async () =>
+      summariseStatement(
+        await readStatementItems({ ddb: w.dynamo.client, tableName: TABLE }, ID),
+        w.clock.now(),
+      );
+    const waiting = await status();
+    expect(waiting?.state).toBe('awaiting-approval');
+
+    await approveAs(w, OLA);
+    await w.pump();
+    const text = formatStatus((await status()) ?? waiting ?? never());
+    expect(text).toContain('Uploaded by AWS:AIDAEXAMPLE at 2024-02-20T09:00:00.000Z');
+    expect(text).toMatch(/Proof sent to sam\.head@example\.org at /);
+    expect(text).toMatch(/Proof sent to ola\.duty@example\.org at /);
+    expect(text).toContain(
+      'Approved by Ola Duty (ola.duty@example.org) at 2024-02-20T09:00:00.000Z',
+    );
+    expect(text).toMatch(/Journalists emailed: 3 sent/);
+    expect((await status())?.state).toBe('embargoed');
   });
 });
 
