@@ -30,6 +30,16 @@ interface ApprovalOptions {
   table?: string;
   function?: string;
   region?: string;
+  dynamodbPort?: number;
+  httpPort?: number;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`A port must be a number from 1 to 65535, not "${value}".`);
+  }
+  return port;
 }
 
 interface Target {
@@ -64,7 +74,17 @@ export function registerApprovalCommands(program: Command): void {
         'the ledger table (stack output LedgerTableName); without it: the local stack',
       )
       .option('--function <name>', 'the ingest function (stack output IngestFunctionName)')
-      .option('--region <region>', 'AWS region (default: AWS_REGION or your profile)');
+      .option('--region <region>', 'AWS region (default: AWS_REGION or your profile)')
+      .option(
+        '--dynamodb-port <port>',
+        `without --table: the local stack's DynamoDB port (default ${DEFAULT_PORTS.dynamodb})`,
+        parsePort,
+      )
+      .option(
+        '--http-port <port>',
+        `without --table: the local stack's HTTP port (default ${DEFAULT_PORTS.http})`,
+        parsePort,
+      );
     if (decision === 'rejected') command.requiredOption('--reason <text>', 'why it is rejected');
     command.action(async (id: string, options: ApprovalOptions) => {
       await decide(id, decision, options);
@@ -86,8 +106,8 @@ function targetOf(options: ApprovalOptions): Target {
     functionName: functionArn('ingest'),
     region: LOCAL_REGION,
     local: {
-      dynamodb: `http://127.0.0.1:${DEFAULT_PORTS.dynamodb}`,
-      lambda: `http://127.0.0.1:${DEFAULT_PORTS.http}`,
+      dynamodb: `http://127.0.0.1:${options.dynamodbPort ?? DEFAULT_PORTS.dynamodb}`,
+      lambda: `http://127.0.0.1:${options.httpPort ?? DEFAULT_PORTS.http}`,
     },
   };
 }
@@ -221,7 +241,7 @@ function reasonFor(error: unknown, target: Target): string {
   if (!(error instanceof Error)) return String(error);
   const code = 'code' in error ? String(error.code) : '';
   if (target.local && (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(error.message))) {
-    return `no local stack is running on 127.0.0.1 (ports ${DEFAULT_PORTS.dynamodb} and ${DEFAULT_PORTS.http}). Start one with \`npm start\`, or pass --table and --function to decide in AWS.`;
+    return `no local stack is running at ${target.local.dynamodb} and ${target.local.lambda}. Start one with \`npm start\`, or pass --table and --function to decide in AWS.`;
   }
   if (error.name === 'ResourceNotFoundException') {
     return `${target.table} or ${target.functionName} does not exist; check --table (LedgerTableName), --function (IngestFunctionName) and --region.`;

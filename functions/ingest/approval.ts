@@ -320,7 +320,10 @@ async function reject(
   const headline = lock.head?.headline ?? id;
   await clearAwaiting(runner.ledger, lock, now);
   await markRevisionComplete(runner.ledger, id, revision, now, 'rejected');
-  const who = `${rejection.name} (${rejection.approver})`;
+  const who =
+    rejection.name === rejection.approver
+      ? rejection.approver
+      : `${rejection.name} (${rejection.approver})`;
   const reason = rejection.reason ?? '(no reason given)';
   const inForce = lock.head?.current
     ? `Revision ${lock.head.current.revision} stays as it was.`
@@ -377,7 +380,7 @@ async function auditLines(
     ...proofs,
     ...made.map(
       (d) =>
-        `${d.decision === 'approved' ? 'Approved' : 'Rejected'} by ${d.name} (${d.approver}${d.via === 'operator' ? ', operator' : ''}) at ${at(d.at)}`,
+        `${d.decision === 'approved' ? 'Approved' : 'Rejected'} by ${d.name === d.approver ? d.approver : `${d.name} (${d.approver})`}${d.via === 'operator' ? ' (operator)' : ''} at ${at(d.at)}`,
     ),
   ];
 }
