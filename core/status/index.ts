@@ -373,7 +373,8 @@ export function formatStatus(status: StatementStatus): string {
 function auditText(rev: RevisionStatus): string[] {
   const { uploadedBy, proofs, decisions } = rev.audit;
   const lines: string[] = [];
-  if (uploadedBy) lines.push(`  Uploaded by ${uploadedBy} at ${rev.receivedAt ?? 'an unknown time'}`);
+  if (uploadedBy)
+    lines.push(`  Uploaded by ${uploadedBy} at ${rev.receivedAt ?? 'an unknown time'}`);
   for (const proof of proofs) lines.push(`  Proof sent to ${proof.to} at ${proof.at}`);
   for (const d of decisions) {
     const who = d.name === d.approver ? d.approver : `${d.name} (${d.approver})`;
