@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
-import { escapeHtml } from '../../core/render/email';
+import { escapeHtml } from '../../core/render/mjml-tag';
 import type { ApprovalClaims } from '../../core/security/approval-token';
 
 const STYLE = [
