@@ -292,6 +292,11 @@ function footer(
     `Read the journalists' emails in the inbox: ${stack.endpoints.inbox}`,
     `Everything is in ${stateDir}/: outbox/ (every email, with its headers), partners/ (what each partner got), website/hooks.jsonl, ops.jsonl.`,
   ];
+  if (stack.config.approval) {
+    lines.push(
+      `Approval is on: each approver's proof is in the inbox and in ${stateDir}/outbox/_approvals/; approve with its links, with \`herald approve\`, or with --approve-by.`,
+    );
+  }
   if (deadLetters > 0) {
     lines.push(
       `${deadLetters} message(s) could not be delivered after retries: see ${stateDir}/dead-letters.jsonl.`,
