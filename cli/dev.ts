@@ -16,6 +16,7 @@ import { ConfigError } from '../core/errors';
 import { validateFilterPolicy } from '../core/filter-policy';
 import { formatEmbargoTime } from '../core/statement/embargo';
 import type { Issue } from '../core/types';
+import { approvePending } from '../local/approve-by';
 import { frozenClock, runningClock } from '../local/clock';
 import { watchDropbox } from '../local/dropbox';
 import { DEFAULT_PORTS, type PortName } from '../local/emulators';
@@ -36,6 +37,7 @@ interface DevOptions {
   sesPort?: number;
   dynamodbPort?: number;
   httpPort?: number;
+  approveBy?: string;
 }
 
 const EXAMPLES_DIR = 'examples/statements';
@@ -76,6 +78,10 @@ export function registerDevCommand(program: Command): void {
       'after processing, move the clock past every pending embargo lift and release',
     )
     .option('--dropbox <dir>', 'folder watched for new statements (interactive mode)', 'dropbox')
+    .option(
+      '--approve-by <email>',
+      'with approval configured: this approver approves each revision awaiting approval, by following the Approve link in their proof email',
+    )
     .option(
       '--s3-port <port>',
       `S3 emulator port (default ${DEFAULT_PORTS.s3}; 0 = any free port)`,
@@ -200,6 +206,8 @@ async function runDev(files: string[], options: DevOptions): Promise<void> {
     for (const { path, body } of bodies) {
       await stack.upload(basename(path), body);
       await stack.drain();
+      // Right after each upload, so the revisions go out in the order an unapproved run sends them.
+      if (options.approveBy) await approveBy(stack, options.approveBy);
       if (!options.json) printer.settle(stack);
     }
     if (options.fastForward) {
@@ -247,6 +255,27 @@ async function runDev(files: string[], options: DevOptions): Promise<void> {
   if (!options.json) out.write(`Stopped. Everything that happened is in ${stateDir}/\n`);
 }
 
+/** `--approve-by`: approve what awaits approval; say so when the address cannot approve. */
+async function approveBy(stack: LocalStack, email: string): Promise<void> {
+  const result = await approvePending(stack, email);
+  if (!result.approver) {
+    const approvers = stack.config.approval?.approvers.map((a) => a.email) ?? [];
+    const waiting = stack.summary().statements.filter((s) => s.outcome === 'awaiting-approval');
+    if (waiting.length > 0) {
+      process.stderr.write(
+        approvers.length === 0
+          ? `herald: --approve-by ${email}: approval is not configured, so there is nothing to approve.\n`
+          : `herald: --approve-by ${email}: not an approver (approval.approvers: ${approvers.join(', ')}); nothing was approved.\n`,
+      );
+    }
+  }
+  for (const { id, revision } of result.withoutProof) {
+    process.stderr.write(
+      `herald: --approve-by ${email}: no proof email for ${id} revision ${revision} in the outbox; not approved.\n`,
+    );
+  }
+}
+
 function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
@@ -263,6 +292,11 @@ function footer(
     `Read the journalists' emails in the inbox: ${stack.endpoints.inbox}`,
     `Everything is in ${stateDir}/: outbox/ (every email, with its headers), partners/ (what each partner got), website/hooks.jsonl, ops.jsonl.`,
   ];
+  if (stack.config.approval) {
+    lines.push(
+      `Approval is on: each approver's proof is in the inbox and in ${stateDir}/outbox/_approvals/; approve with its links, with \`herald approve\`, or with --approve-by.`,
+    );
+  }
   if (deadLetters > 0) {
     lines.push(
       `${deadLetters} message(s) could not be delivered after retries: see ${stateDir}/dead-letters.jsonl.`,
@@ -288,12 +322,19 @@ export function describeStatement(s: StatementSummary, timeZone = 'Europe/London
   const name = s.id === null ? s.file : `${s.file} (${s.id} revision ${s.revision})`;
   switch (s.outcome) {
     case 'rejected':
+      if (s.errors[0]?.path === 'approval') {
+        return `✗ ${name}: ${s.errors[0].message}. Nothing was sent.`;
+      }
       return [
         `✗ ${s.file}: rejected with ${plural(s.errors.length, 'problem')}; nothing was sent. The report is in rejected/ in the bucket and ops were told.`,
         ...s.errors.map((e) => `    ${e.path === '' ? '(file)' : e.path}: ${e.message}`),
       ].join('\n');
     case 'duplicate':
       return `= ${name}: already processed; nothing sent again.`;
+    case 'awaiting-approval':
+      return `⏸ ${name}: awaiting approval; nothing sent yet. The approvers have a proof email in the inbox.`;
+    case 'superseded':
+      return `- ${name}: replaced by a newer revision before it was approved; nothing of it was sent.`;
     case 'ignored':
       return `- ${s.file}: ignored (not a statement upload).`;
     case 'pending':

@@ -48,6 +48,18 @@ export async function main(argv: string[]): Promise<number> {
     const { registerDevCommand } = await import('./dev');
     registerDevCommand(program);
   }
+  // approve and reject know the local stack's ports: load them only when asked for, too.
+  if (
+    first === undefined ||
+    first === 'approve' ||
+    first === 'reject' ||
+    first === 'help' ||
+    first === '--help' ||
+    first === '-h'
+  ) {
+    const { registerApprovalCommands } = await import('./approve');
+    registerApprovalCommands(program);
+  }
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

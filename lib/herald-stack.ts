@@ -22,6 +22,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { HeraldConfig } from '../core/config/schema';
+import { approvalEnvironment } from '../functions/approval/env';
 import { dispatchEnvironment } from '../functions/dispatch/env';
 import { feedbackEnvironment } from '../functions/feedback/env';
 import { ingestEnvironment } from '../functions/ingest/env';
@@ -61,6 +62,19 @@ export const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
  * the account's concurrency to send and ingest.
  */
 export const UNSUBSCRIBE_CONCURRENCY = 5;
+
+/**
+ * Approval requests in flight at most. Real traffic is a handful of approvers
+ * clicking once per revision; 2 keeps a flood of forged links to two instances
+ * (each refused after one HMAC check) while a real click waits at most a moment.
+ */
+export const APPROVAL_CONCURRENCY = 2;
+
+/**
+ * Lambda allows 4 KB of environment variables per function; the approval settings
+ * and partner filter policies ingest is given must leave room for the rest.
+ */
+export const MAX_APPROVAL_ENV_BYTES = 2_500;
 
 export interface SendPacing {
   /** SQS event source maxConcurrency for `send` (Lambda's minimum is 2). */
@@ -116,7 +130,9 @@ export class HeraldStack extends Stack {
     const { config } = props;
 
     // ── Messaging: one key, four topics, ops emails ───────────────────────────
-    const messaging = new Messaging(this, 'Messaging');
+    const messaging = new Messaging(this, 'Messaging', {
+      approvals: config.approval !== undefined,
+    });
     const alarmAction = new SnsAction(messaging.ops);
     const key = messaging.key;
     const deliveryDeadLetter = new DeadLetterQueue(this, 'DeliveryDeadLetter', {
@@ -210,6 +226,11 @@ export class HeraldStack extends Stack {
       alarmAction,
       purpose: 'one-click unsubscribe',
     }).url;
+
+    // ── Approval: the endpoint behind the links in proof emails ─────────────
+    const approval = config.approval
+      ? this.approvalEndpoint(config, ledger, messaging, alarmAction)
+      : undefined;
 
     // ── Embargo release and the website ──────────────────────────────────────
     const release = new HeraldFunction(this, 'Release', {
@@ -323,6 +344,17 @@ export class HeraldStack extends Stack {
         SCHEDULER_DLQ_ARN: scheduler.deadLetter.queue.queueArn,
         DEFAULT_TIMEZONE: config.timezone,
         SENDER_DISPLAY_NAME: config.sender.displayName,
+        ...(approval
+          ? {
+              APPROVAL_SETTINGS: approval.settings,
+              APPROVAL_URL: approval.url.url,
+              APPROVAL_SECRET_ARN: approval.key.secretArn,
+              SENDER_FROM: config.sender.from,
+              SES_CONFIGURATION_SET: email.configurationSet.configurationSetName,
+              PRESS_LIST_KEY: config.press.listKey,
+              PARTNER_FILTERS: approval.partnerFilters,
+            }
+          : {}),
       }),
       // MJML rendering is CPU-bound: more memory buys CPU.
       memorySize: 1536,
@@ -339,9 +371,16 @@ export class HeraldStack extends Stack {
       prefix: 'incoming/',
       suffix: '.json',
     });
+    if (approval && messaging.approvals) {
+      // Decisions from the approval function: ingest carries out an approved revision.
+      messaging.approvals.addSubscription(
+        new LambdaSubscription(ingest, { deadLetterQueue: deliveryDeadLetter.queue }),
+      );
+    }
 
     // ── Permissions (least privilege) ─────────────────────────────────────────
     const all = [ingest, dispatch, send, feedback, unsubscribe, release, websiteHook];
+    if (approval) all.push(approval.fn);
     for (const fn of [ingest, dispatch, send, release, websiteHook]) ledger.grantReadWriteData(fn);
     // feedback and unsubscribe only add suppressions (a conditional put), nothing else.
     for (const fn of [feedback, unsubscribe]) ledger.grant(fn, 'dynamodb:PutItem');
@@ -387,20 +426,27 @@ export class HeraldStack extends Stack {
     unsubscribeKey.grantRead(unsubscribe);
     webhookSecret.grantRead(websiteHook);
 
-    // SES: send raw MIME as the verified identity, through Herald's configuration set only.
-    send.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['ses:SendRawEmail'],
-        resources: [
-          this.formatArn({
-            service: 'ses',
-            resource: 'identity',
-            resourceName: config.sender.sesIdentity,
-          }),
-          email.configurationSetArn,
-        ],
-      }),
-    );
+    // SES: send raw MIME as the verified identity, through Herald's configuration set only
+    // (send: the journalists; ingest, with approval: the proofs and approval notices).
+    const sesIdentityArn = this.formatArn({
+      service: 'ses',
+      resource: 'identity',
+      resourceName: config.sender.sesIdentity,
+    });
+    for (const fn of approval ? [send, ingest] : [send]) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['ses:SendRawEmail'],
+          resources: [sesIdentityArn, email.configurationSetArn],
+        }),
+      );
+    }
+
+    if (approval) {
+      // Ingest signs the links and counts journalists by topic for the proofs.
+      approval.key.grantRead(ingest);
+      this.grantObjects(statements, ingest, ['s3:GetObject'], 'lists/');
+    }
 
     // ── Alarms: every function's errors (DLQ alarms live with the queues) ────
     for (const fn of all) {
@@ -432,6 +478,7 @@ export class HeraldStack extends Stack {
       unsubscribe,
       release,
       'website-hook': websiteHook,
+      ...(approval ? { approval: approval.fn } : {}),
     };
 
     // ── Outputs ───────────────────────────────────────────────────────────────
@@ -462,6 +509,70 @@ export class HeraldStack extends Stack {
     new CfnOutput(this, 'SesConfigurationSet', {
       value: email.configurationSet.configurationSetName,
     });
+    if (approval) {
+      new CfnOutput(this, 'IngestFunctionName', {
+        description:
+          'For herald approve / herald reject: npx herald approve <id> --revision <n> --table <LedgerTableName> --function <this>',
+        value: ingest.functionName,
+      });
+      new CfnOutput(this, 'ApprovalUrl', { value: approval.url.url });
+    }
+  }
+
+  /**
+   * The approval endpoint: a public Function URL (approvers click from their mail, with no
+   * AWS credentials; every request carries an HMAC-signed, expiring token checked in the
+   * handler), its signing key, and what it may do: read the statement head and write
+   * decisions in the ledger, and publish decisions to the approvals topic.
+   */
+  private approvalEndpoint(
+    config: HeraldConfig,
+    ledger: Table,
+    messaging: Messaging,
+    alarmAction: SnsAction,
+  ) {
+    const topic = messaging.approvals;
+    if (!config.approval || !topic) throw new Error('approvalEndpoint needs config.approval');
+    const settings = JSON.stringify(config.approval);
+    const partnerFilters = JSON.stringify(
+      config.partners.subscriptions.map((s) => ({
+        name: s.name,
+        filterPolicy: s.filterPolicy ?? null,
+      })),
+    );
+    if (Buffer.byteLength(settings) + Buffer.byteLength(partnerFilters) > MAX_APPROVAL_ENV_BYTES) {
+      throw new RangeError(
+        `approval and the partners' filter policies take ${Buffer.byteLength(settings) + Buffer.byteLength(partnerFilters)} bytes as ingest's environment; Lambda allows 4 KB in all, so keep them under ${MAX_APPROVAL_ENV_BYTES} (fewer approvers, or simpler filter policies).`,
+      );
+    }
+    const key = new Secret(this, 'ApprovalKey', {
+      description: 'Herald: HMAC key for the Approve and Reject links in proof emails',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    acknowledge(
+      key,
+      ['AwsSolutions-SMG4'],
+      'Rotating the approval HMAC key would break the links in proofs awaiting a decision; they expire within days anyway, so rotate by hand if it leaks (docs/deploy.md).',
+    );
+    const fn = new HeraldFunction(this, 'Approval', {
+      name: 'approval',
+      environment: approvalEnvironment({
+        LEDGER_TABLE: ledger.tableName,
+        APPROVAL_SECRET_ARN: key.secretArn,
+        APPROVALS_TOPIC_ARN: topic.topicArn,
+      }),
+      timeout: Duration.seconds(10),
+    });
+    const url = new PublicFunctionUrl(this, 'ApprovalEndpoint', {
+      fn,
+      reservedConcurrency: APPROVAL_CONCURRENCY,
+      alarmAction,
+      purpose: 'approval link',
+    }).url;
+    ledger.grant(fn, 'dynamodb:GetItem', 'dynamodb:PutItem');
+    key.grantRead(fn);
+    this.grantPublish(fn, [topic]);
+    return { fn, url, key, settings, partnerFilters };
   }
 
   /** Lambda async invocations: two retries over up to 6 hours, then the DLQ. */

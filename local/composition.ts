@@ -11,7 +11,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { S3Event } from 'aws-lambda';
 import type { HeraldConfig } from '../core/config/schema';
+import type { IngestEvent } from '../functions/ingest/handler';
 import type { IngestOutcome } from '../functions/ingest/types';
+import { type ApprovalDecisionMessage, parseApprovalDecision } from '../functions/shared/messages';
 import type { FunctionRuntime } from '../functions/shared/runtime';
 import type { AwsCallListener } from './aws-calls';
 import { LocalAwsClients } from './aws-clients';
@@ -181,6 +183,11 @@ export function composeLocalStack(options: CompositionOptions): LocalComposition
         name: 'herald-local/webhook-secret',
         value: options.secrets.webhookSecret,
       },
+      {
+        arn: resources.secrets['approval-key'],
+        name: 'herald-local/approval-key',
+        value: options.secrets.approvalKey,
+      },
     ],
   });
 
@@ -196,6 +203,7 @@ export function composeLocalStack(options: CompositionOptions): LocalComposition
     resources,
     unsubscribeUrl: receivers.unsubscribeUrl,
     hookUrl: receivers.hookUrl,
+    approvalUrl: receivers.approvalUrl,
     sendRatePerSecond: options.sendRatePerSecond,
   });
   const runtimeFor = (name: keyof LocalFunctions): FunctionRuntime => ({
@@ -212,6 +220,7 @@ export function composeLocalStack(options: CompositionOptions): LocalComposition
     throw error;
   }
   receivers.setUnsubscribeHandler(fns.unsubscribe);
+  receivers.setApprovalHandler(fns.approval);
 
   // ── Subscriptions: press and website queues use raw delivery (the body is the message) ──
   router.subscribe({
@@ -270,28 +279,29 @@ export function composeLocalStack(options: CompositionOptions): LocalComposition
     router.subscribe(subscription);
   }
 
-  // S3 → ingest, as an async Lambda invocation: 2 retries, then the on-failure destination.
-  const invokeIngest = (event: S3Event, upload: UploadRecord) => {
+  // An async Lambda invocation of ingest (S3, the approvals topic, `herald approve`):
+  // 2 retries, then the on-failure destination.
+  const invokeAsync = (
+    event: IngestEvent,
+    source: string,
+    done: (outcomes: IngestOutcome[]) => void,
+    failed: (reason: string) => void = () => undefined,
+  ) => {
     tracker.track(async () => {
       let lastError: unknown;
       for (let attempt = 1; attempt <= 3; attempt += 1) {
         if (attempt > 1) await sleep(500 * attempt);
         try {
-          const outcomes: IngestOutcome[] = await functions().ingest(event);
-          const outcome = outcomes[0];
-          if (outcome) {
-            upload.outcome = outcome;
-            delete upload.failure;
-          }
+          done(await functions().ingest(event));
           records.changed();
           return;
         } catch (error) {
           lastError = error;
         }
       }
-      upload.failure = lastError instanceof Error ? lastError.message : String(lastError);
+      failed(lastError instanceof Error ? lastError.message : String(lastError));
       await deadLetter({
-        source: 'lambda:ingest',
+        source,
         reason:
           lastError instanceof Error
             ? `${lastError.name}: ${lastError.message}`
@@ -302,6 +312,53 @@ export function composeLocalStack(options: CompositionOptions): LocalComposition
       });
     });
   };
+
+  const invokeIngest = (event: S3Event, upload: UploadRecord) =>
+    invokeAsync(
+      event,
+      'lambda:ingest',
+      (outcomes) => {
+        const outcome = outcomes[0];
+        if (outcome) {
+          upload.outcome = outcome;
+          delete upload.failure;
+          records.noteSuperseded(outcome);
+        }
+      },
+      (reason) => {
+        upload.failure = reason;
+      },
+    );
+
+  // Approval decisions: the approvals topic → ingest (an SNS Lambda subscription).
+  router.subscribe({
+    topic: 'approvals',
+    name: 'ingest',
+    deliver: async (n) =>
+      invokeAsync(snsEventOf(n, resources.topics.approvals), 'lambda:ingest', (outcomes) =>
+        records.noteDecisions(outcomes),
+      ),
+  });
+  // `herald approve` / `herald reject` invoke ingest with the decision (Lambda's Invoke API).
+  receivers.setInvokeHandler(async (name, type, payload) => {
+    if (name !== resources.functions.ingest && name !== 'herald-local-ingest') {
+      return { status: 404, body: JSON.stringify({ Message: `Function not found: ${name}` }) };
+    }
+    let decision: ApprovalDecisionMessage;
+    try {
+      decision = parseApprovalDecision(payload);
+    } catch (error) {
+      return { status: 400, body: JSON.stringify({ Message: describe(error) }) };
+    }
+    if (type !== 'Event') {
+      return {
+        status: 400,
+        body: JSON.stringify({ Message: 'Only Event invocations are answered locally.' }),
+      };
+    }
+    invokeAsync(decision, 'lambda:ingest', (outcomes) => records.noteDecisions(outcomes));
+    return { status: 202, body: '' };
+  });
 
   const sweep = () =>
     new Promise<void>((resolve) => {
@@ -333,4 +390,34 @@ export function composeLocalStack(options: CompositionOptions): LocalComposition
       aws.destroy();
     },
   };
+}
+
+/** The SNS → Lambda event for one notification (what ingest gets from the approvals topic). */
+function snsEventOf(n: Notification, topicArn: string): IngestEvent {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:local-ingest`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: n.messageId,
+          TopicArn: topicArn,
+          Subject: n.subject ?? '',
+          Message: n.body,
+          Timestamp: n.timestamp,
+          SignatureVersion: '1',
+          Signature: 'local-unsigned',
+          SigningCertUrl: 'http://127.0.0.1/local-sns-unsigned.pem',
+          UnsubscribeUrl: 'http://127.0.0.1/local-sns/unsubscribe',
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -7,6 +7,8 @@
  * There is no other wiring of the handlers: what runs here is what is deployed.
  */
 import type { HeraldConfig } from '../core/config/schema';
+import { approvalEnvironment } from '../functions/approval/env';
+import { bootApproval } from '../functions/approval/index';
 import { dispatchEnvironment } from '../functions/dispatch/env';
 import { bootDispatch } from '../functions/dispatch/index';
 import { feedbackEnvironment } from '../functions/feedback/env';
@@ -42,6 +44,8 @@ export interface LocalEnvironmentInputs {
   unsubscribeUrl: string;
   /** The local website hook receiver; config.website.hookUrl is never contacted. */
   hookUrl: string;
+  /** The local https approval pages (the links in proof emails). */
+  approvalUrl: string;
   /** Overrides config.press.sendRatePerSecond (tests use a high rate). */
   sendRatePerSecond?: number | undefined;
 }
@@ -63,6 +67,16 @@ export function localEnvironments(inputs: LocalEnvironmentInputs): LocalEnvironm
       SCHEDULER_DLQ_ARN,
       DEFAULT_TIMEZONE: config.timezone,
       SENDER_DISPLAY_NAME: config.sender.displayName,
+      ...(config.approval
+        ? {
+            APPROVAL_SETTINGS: JSON.stringify(config.approval),
+            APPROVAL_URL: inputs.approvalUrl,
+            APPROVAL_SECRET_ARN: secrets['approval-key'],
+            SENDER_FROM: config.sender.from,
+            PRESS_LIST_KEY: config.press.listKey,
+            PARTNER_FILTERS: JSON.stringify(partnerFilters(config)),
+          }
+        : {}),
     }),
     dispatch: dispatchEnvironment({
       ...common,
@@ -94,7 +108,22 @@ export function localEnvironments(inputs: LocalEnvironmentInputs): LocalEnvironm
       UNSUBSCRIBE_SECRET_ARN: secrets['unsubscribe-key'],
     }),
     feedback: feedbackEnvironment({ LEDGER_TABLE: LOCAL_TABLE }),
+    approval: approvalEnvironment({
+      LEDGER_TABLE: LOCAL_TABLE,
+      APPROVAL_SECRET_ARN: secrets['approval-key'],
+      APPROVALS_TOPIC_ARN: topics.approvals,
+    }),
   };
+}
+
+/** Each partner subscription's name and filter policy, as ingest's proofs describe them. */
+export function partnerFilters(
+  config: HeraldConfig,
+): Array<{ name: string; filterPolicy: Record<string, unknown> | null }> {
+  return config.partners.subscriptions.map((s) => ({
+    name: s.name,
+    filterPolicy: s.filterPolicy ?? null,
+  }));
 }
 
 export interface LocalFunctions {
@@ -106,6 +135,7 @@ export interface LocalFunctions {
   unsubscribe: ReturnType<typeof bootUnsubscribe>;
   /** Booted so its wiring is proven; nothing triggers it locally (no SES feedback). */
   feedback: ReturnType<typeof bootFeedback>;
+  approval: ReturnType<typeof bootApproval>;
 }
 
 /**
@@ -124,5 +154,6 @@ export function bootLocalFunctions(
     'website-hook': bootWebsiteHook(environments['website-hook'], runtimeFor('website-hook')),
     unsubscribe: bootUnsubscribe(environments.unsubscribe, runtimeFor('unsubscribe')),
     feedback: bootFeedback(environments.feedback, runtimeFor('feedback')),
+    approval: bootApproval(environments.approval, runtimeFor('approval')),
   };
 }

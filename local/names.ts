@@ -19,13 +19,20 @@ export type LocalFunctionName =
   | 'release'
   | 'website-hook'
   | 'unsubscribe'
-  | 'feedback';
+  | 'feedback'
+  | 'approval';
 
-export const TOPIC_NAMES: readonly TopicName[] = ['press', 'partners', 'website', 'ops'];
+export const TOPIC_NAMES: readonly TopicName[] = [
+  'press',
+  'partners',
+  'website',
+  'ops',
+  'approvals',
+];
 
 export type LocalQueueName = 'press' | 'send' | 'website';
 
-export type LocalSecretName = 'unsubscribe-key' | 'webhook-secret';
+export type LocalSecretName = 'unsubscribe-key' | 'webhook-secret' | 'approval-key';
 
 export function topicArn(topic: TopicName): string {
   return `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT}:herald-local-${topic}`;
@@ -81,6 +88,7 @@ export function localResources(): LocalResources {
       partners: topicArn('partners'),
       website: topicArn('website'),
       ops: topicArn('ops'),
+      approvals: topicArn('approvals'),
     },
     queues: { press: queue('press'), send: queue('send'), website: queue('website') },
     functions: {
@@ -91,10 +99,12 @@ export function localResources(): LocalResources {
       'website-hook': functionArn('website-hook'),
       unsubscribe: functionArn('unsubscribe'),
       feedback: functionArn('feedback'),
+      approval: functionArn('approval'),
     },
     secrets: {
       'unsubscribe-key': secretArn('unsubscribe-key'),
       'webhook-secret': secretArn('webhook-secret'),
+      'approval-key': secretArn('approval-key'),
     },
     scheduleGroup: SCHEDULE_GROUP,
   };

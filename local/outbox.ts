@@ -6,13 +6,33 @@
  * A second message to the same recipient for the same revision is kept as
  * `<recipient>~2.eml` (and counted), so a duplicate can never hide by overwriting.
  *
+ * Approval mail (proofs and notices, header `X-Herald-Approval`) goes to
+ * `<stateDir>/outbox/_approvals/<id>/<revision>/<recipient>.<kind>.eml` (no statement id
+ * has an underscore), so the journalists' folders hold journalists' emails only.
+ *
  * The same middleware injects send faults for tests (`failNext`): the fault is thrown
  * before the request leaves, like a network error or an SES 5xx.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SESClient } from '@aws-sdk/client-ses';
+import {
+  APPROVAL_HEADER,
+  type ApprovalMailKind,
+  parseApprovalHeader,
+} from '../core/approval/proof';
 import { InjectedFaultError } from './errors';
+
+/** The outbox folder of approval mail. */
+export const APPROVALS_FOLDER = '_approvals';
+
+export interface ApprovalMailEntry {
+  id: string;
+  revision: number;
+  recipient: string;
+  kind: ApprovalMailKind;
+  path: string;
+}
 
 export const STATEMENT_HEADER = 'x-herald-statement';
 
@@ -80,6 +100,8 @@ function safeName(recipient: string): string {
 
 export class Outbox {
   readonly entries: OutboxEntry[] = [];
+  /** Proofs and approval notices, in the order SES accepted them. */
+  readonly approvalMail: ApprovalMailEntry[] = [];
   private readonly faults: Fault[] = [];
   private readonly unrecognised: string[] = [];
 
@@ -139,7 +161,26 @@ export class Outbox {
     throw error;
   }
 
+  /** The proof an approver got for a revision (the last one, if sent twice). */
+  proofFor(id: string, revision: number, approver: string): ApprovalMailEntry | undefined {
+    return this.approvalMail.findLast(
+      (m) =>
+        m.kind === 'proof' &&
+        m.id === id &&
+        m.revision === revision &&
+        m.recipient === approver.toLowerCase(),
+    );
+  }
+
   private async write(raw: string, recipient: string): Promise<void> {
+    const approval = parseApprovalHeader(headerValue(raw, APPROVAL_HEADER) ?? '');
+    if (approval) {
+      const folder = join(this.directory, APPROVALS_FOLDER, approval.id, String(approval.revision));
+      await mkdir(folder, { recursive: true });
+      const path = await this.writeNew(folder, `${safeName(recipient)}.${approval.kind}`, raw);
+      this.approvalMail.push({ ...approval, recipient, path });
+      return;
+    }
     const header = headerValue(raw, STATEMENT_HEADER);
     const statement = header === undefined ? undefined : parseStatementHeader(header);
     const folder = statement
@@ -147,20 +188,31 @@ export class Outbox {
       : join(this.directory, 'unknown');
     if (!statement) this.unrecognised.push(recipient);
     await mkdir(folder, { recursive: true });
-    const base = safeName(recipient);
-    // Exclusive create: concurrent copies for one recipient get distinct names.
+    const path = await this.writeNew(folder, safeName(recipient), raw);
+    const copy = /~(\d+)\.eml$/.exec(path)?.[1];
+    if (statement) {
+      this.entries.push({
+        ...statement,
+        recipient,
+        path,
+        copy: copy === undefined ? 1 : Number(copy),
+      });
+    }
+  }
+
+  /** Exclusive create: concurrent copies for one recipient get distinct names (`~2`, `~3`…). */
+  private async writeNew(folder: string, base: string, raw: string): Promise<string> {
     let copy = 1;
     let path = join(folder, `${base}.eml`);
     for (;;) {
       try {
         await writeFile(path, raw, { encoding: 'utf8', flag: 'wx' });
-        break;
+        return path;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
         copy += 1;
         path = join(folder, `${base}~${copy}.eml`);
       }
     }
-    if (statement) this.entries.push({ ...statement, recipient, path, copy });
   }
 }

@@ -8,6 +8,9 @@
  *   lines to `website/hooks.jsonl` (header names lower-case, as received).
  * - `/unsubscribe`: the unsubscribe handler, served by converting each Node request to a
  *   Lambda Function URL event (GET confirm page, POST one-click).
+ * - `/approval`: the approval handler, the same way (the links in proof emails).
+ * - `POST /2015-03-31/functions/<name>/invocations`: Lambda's Invoke API for the local
+ *   functions (`herald approve` and `herald reject` invoke ingest through it).
  *
  * Endpoint URLs in the config are never contacted. Tests can make a receiver answer 500
  * (`failNext`) to exercise SNS retries and dead letters.
@@ -39,6 +42,13 @@ export interface HookRecord {
   receivedAt: string;
 }
 
+/** Answers a Lambda Invoke of a local function: the status code and body to return. */
+export type LocalInvoke = (
+  functionName: string,
+  invocationType: string,
+  payload: string,
+) => Promise<{ status: number; body: string }>;
+
 export interface ReceiversOptions {
   port: number;
   stateDir: string;
@@ -58,6 +68,10 @@ export interface Receivers extends RunningServer {
   /** https:// (core/mime requires it for List-Unsubscribe); same port, TLS detected per connection. */
   readonly unsubscribeUrl: string;
   setUnsubscribeHandler(handler: UnsubscribeHandler): void;
+  /** https, like the unsubscribe pages: the links in proof emails. */
+  readonly approvalUrl: string;
+  setApprovalHandler(handler: UnsubscribeHandler): void;
+  setInvokeHandler(handler: LocalInvoke): void;
   /** The next `times` requests to `target` ('website' or a partner name) get a 500. */
   failNext(target: string, times?: number): void;
   /** Records per partner, in arrival order (also in the .jsonl files). */
@@ -175,6 +189,8 @@ function writeFunctionUrlResult(res: ServerResponse, result: LambdaFunctionURLRe
 
 export async function startReceivers(options: ReceiversOptions): Promise<Receivers> {
   let unsubscribe = options.unsubscribe;
+  let approval: UnsubscribeHandler | undefined;
+  let invoke: LocalInvoke | undefined;
   const failures = new Map<string, number>();
   const partners = new Map<string, PartnerRecord[]>();
   const hooks: HookRecord[] = [];
@@ -224,6 +240,18 @@ export async function startReceivers(options: ReceiversOptions): Promise<Receive
         const result = await unsubscribe(toFunctionUrlEvent(req, body, options.now()));
         return writeFunctionUrlResult(res, result);
       }
+      if (url.pathname === '/approval') {
+        if (!approval) return send(res, 503, 'The approval handler is not ready yet.');
+        const result = await approval(toFunctionUrlEvent(req, body, options.now()));
+        return writeFunctionUrlResult(res, result);
+      }
+      const invoked = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname)?.[1];
+      if (invoked !== undefined && req.method === 'POST') {
+        if (!invoke) return send(res, 503, 'The local functions are not ready yet.');
+        const type = lowerCaseHeaders(req)['x-amz-invocation-type'] ?? 'RequestResponse';
+        const answer = await invoke(decodeURIComponent(invoked), type, body.toString('utf8'));
+        return send(res, answer.status, answer.body, { 'content-type': 'application/json' });
+      }
       if (url.pathname === '/' && req.method === 'GET') {
         const links = Object.entries(options.links ?? {})
           .map(([label, href]) => `<li><a href="${href}">${label}</a></li>`)
@@ -271,6 +299,13 @@ export async function startReceivers(options: ReceiversOptions): Promise<Receive
     unsubscribeUrl: `https://127.0.0.1:${running.port}/unsubscribe`,
     setUnsubscribeHandler(handler) {
       unsubscribe = handler;
+    },
+    approvalUrl: `https://127.0.0.1:${running.port}/approval`,
+    setApprovalHandler(handler) {
+      approval = handler;
+    },
+    setInvokeHandler(handler) {
+      invoke = handler;
     },
     failNext(target, times = 1) {
       failures.set(target, (failures.get(target) ?? 0) + times);

@@ -5,6 +5,7 @@
  * pipeline; the composition (local/composition.ts) reports to it.
  */
 import type { S3Event } from 'aws-lambda';
+import type { IngestOutcome } from '../functions/ingest/types';
 import type { ReleaseOutcome, SweepOutcome } from '../functions/release/handler';
 import { parseSendBatch } from '../functions/shared/messages';
 import type { JsonlWriter } from './jsonl';
@@ -58,6 +59,45 @@ export class StackRecords {
     const upload: UploadRecord = { file: key.slice('incoming/'.length), key };
     this.uploads.push(upload);
     return upload;
+  }
+
+  /**
+   * A revision that awaited approval was replaced by a newer upload (`supersededAwaiting`):
+   * its upload no longer awaits.
+   */
+  noteSuperseded(outcome: IngestOutcome): void {
+    if (outcome.supersededAwaiting === undefined) return;
+    for (const upload of this.uploads) {
+      const earlier = upload.outcome;
+      if (
+        earlier?.outcome === 'awaiting-approval' &&
+        earlier.id === outcome.id &&
+        earlier.revision === outcome.supersededAwaiting
+      ) {
+        upload.outcome = { ...earlier, outcome: 'superseded' };
+      }
+    }
+  }
+
+  /**
+   * Ingest acted on approval decisions: an upload that awaited approval takes the outcome
+   * (it went ahead as published/corrected/withdrawn, or was rejected).
+   */
+  noteDecisions(outcomes: readonly IngestOutcome[]): void {
+    for (const outcome of outcomes) {
+      if (outcome.outcome === 'ignored' || outcome.outcome === 'awaiting-approval') continue;
+      for (const upload of this.uploads) {
+        const earlier = upload.outcome;
+        if (
+          earlier?.outcome === 'awaiting-approval' &&
+          earlier.id === outcome.id &&
+          earlier.revision === outcome.revision
+        ) {
+          upload.outcome = { ...outcome, key: earlier.key, warnings: outcome.warnings };
+        }
+      }
+    }
+    this.changed();
   }
 
   notePublished(notification: Notification): void {

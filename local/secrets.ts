@@ -1,6 +1,8 @@
 /**
- * Local secrets (the unsubscribe HMAC key and the website hook key), generated once into
- * `<stateDir>/secrets.json` (mode 0600) so unsubscribe links keep working across runs.
+ * Local secrets (the unsubscribe HMAC key, the website hook key and the approval link
+ * key), generated once into `<stateDir>/secrets.json` (mode 0600) so unsubscribe and
+ * approval links keep working across runs. A file from before the approval key gets it
+ * added.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -10,9 +12,12 @@ import { LocalStackError } from './errors';
 export interface LocalSecrets {
   unsubscribeKey: string;
   webhookSecret: string;
+  approvalKey: string;
 }
 
-function isSecrets(value: unknown): value is LocalSecrets {
+type StoredSecrets = Omit<LocalSecrets, 'approvalKey'> & { approvalKey?: unknown };
+
+function isSecrets(value: unknown): value is StoredSecrets {
   return (
     typeof value === 'object' &&
     value !== null &&
@@ -29,7 +34,14 @@ export async function loadOrCreateSecrets(stateDir: string): Promise<LocalSecret
   const path = join(stateDir, 'secrets.json');
   try {
     const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
-    if (isSecrets(parsed)) return parsed;
+    if (isSecrets(parsed)) {
+      if (typeof parsed.approvalKey === 'string' && parsed.approvalKey.length >= 32) {
+        return { ...parsed, approvalKey: parsed.approvalKey };
+      }
+      const secrets = { ...parsed, approvalKey: randomBytes(32).toString('base64url') };
+      await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+      return secrets;
+    }
     throw new LocalStackError(
       `${path} is not a valid secrets file; delete it and Herald will create a new one.`,
     );
@@ -47,6 +59,7 @@ export async function loadOrCreateSecrets(stateDir: string): Promise<LocalSecret
   const secrets: LocalSecrets = {
     unsubscribeKey: randomBytes(32).toString('base64url'),
     webhookSecret: randomBytes(32).toString('base64url'),
+    approvalKey: randomBytes(32).toString('base64url'),
   };
   await mkdir(stateDir, { recursive: true });
   await writeFile(path, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });

@@ -74,6 +74,18 @@ const CONFIG_ANNOTATIONS: Record<string, JsonObject> = {
     description:
       'No longer supported: partners cannot subscribe to the topic themselves. Leave it out and list each partner in partners.subscriptions (docs/partners.md).',
   },
+  approval: {
+    description:
+      'Leave out to send every valid statement at once. With it, each approver gets a proof email and nothing goes out until `required` of them approved (docs/deploy.md, "Approval").',
+  },
+  'approval.required': { description: 'How many different approvers must approve (default 1).' },
+  'approval.withdrawals': {
+    description:
+      '"immediate" (default): a withdrawal goes out at once. "approve": it waits for approval like a publication.',
+  },
+  'approval.linkValidityHours': {
+    description: 'How long the Approve and Reject links in a proof email work (default 72).',
+  },
   'sender.displayName': {
     description:
       'The From name on the sender.from address: "organisation" (the statement\'s organisation name, default), "shortName" (its short name when it has one) or "fixed" (the name in sender.from).',

@@ -25,6 +25,10 @@ const REQUIRED_HINTS: Readonly<Record<string, string>> = {
   'sender.sesIdentity':
     'add "sesIdentity": the domain or address verified in SES, like "example.org".',
   opsEmails: 'add "opsEmails": a list of addresses that hear about rejected files and failures.',
+  'approval.approvers':
+    'add "approvers": the people who approve each statement, like [{"email": "head-of-comms@example.org", "name": "Sam Head"}].',
+  'approval.approvers.*.email': 'add "email": the address the proof email goes to.',
+  'approval.approvers.*.name': 'add "name": how the approver is named in the audit trail.',
   'partners.subscriptions.*.name': 'add "name": a short lower-case name for this subscription.',
   'partners.subscriptions.*.protocol': 'add "protocol": one of "https", "sqs", "email", "lambda".',
   'partners.subscriptions.*.endpoint':

@@ -67,6 +67,80 @@ const subscription = z
     }
   });
 
+/** Approvers at most: each gets one proof email per revision. */
+export const MAX_APPROVERS = 20;
+
+const approver = z.strictObject({
+  email: emailAddress('Each approver email'),
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: 'Each approver needs a name (it is shown in the audit trail).' })
+    .max(100, { error: 'An approver name must be at most 100 characters.' })
+    .regex(/^[^\p{Cc}\u2028\u2029]+$/u, {
+      error: 'An approver name must be one line of text, without control characters.',
+    }),
+});
+
+/**
+ * Approval: a proof goes to each approver and nothing goes out until `required`
+ * of them approved. Withdrawals go ahead at once unless `withdrawals` is
+ * "approve" (a kill notice should never wait for a sign-off).
+ */
+export const approvalSchema = z
+  .strictObject({
+    approvers: z.array(approver).min(1, {
+      error: 'approval.approvers needs at least one approver: {"email": …, "name": …}.',
+    }),
+    required: z
+      .number()
+      .int({ error: 'approval.required must be a whole number.' })
+      .min(1, { error: 'approval.required must be at least 1.' })
+      .default(1),
+    withdrawals: z
+      .enum(['immediate', 'approve'], {
+        error:
+          'approval.withdrawals must be "immediate" (a withdrawal goes out at once, the default) or "approve" (it waits for approval like a publication).',
+      })
+      .default('immediate'),
+    linkValidityHours: z
+      .number()
+      .int({ error: 'approval.linkValidityHours must be a whole number of hours.' })
+      .min(1, { error: 'approval.linkValidityHours must be at least 1.' })
+      .max(720, { error: 'approval.linkValidityHours must be at most 720 (30 days).' })
+      .default(72),
+  })
+  .superRefine((a, ctx) => {
+    if (a.approvers.length > MAX_APPROVERS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvers'],
+        message: `approval.approvers lists ${a.approvers.length} people; at most ${MAX_APPROVERS} can be approvers.`,
+      });
+    }
+    const seen = new Set<string>();
+    a.approvers.forEach((p, i) => {
+      const key = p.email.toLowerCase();
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['approvers', i, 'email'],
+          message: `${p.email} is listed twice; each approver must be listed once.`,
+        });
+      }
+      seen.add(key);
+    });
+    if (a.required > a.approvers.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['required'],
+        message: `approval.required is ${a.required}, but only ${a.approvers.length} approver${a.approvers.length === 1 ? ' is' : 's are'} listed: nothing could ever be approved. Lower required or add approvers.`,
+      });
+    }
+  });
+
+export type ApprovalConfig = z.output<typeof approvalSchema>;
+
 /** Why `partners.accounts` is refused, and what to write instead. */
 export const PARTNER_ACCOUNTS_REMOVED =
   'partners.accounts is no longer supported: partner accounts cannot subscribe to the partners topic themselves. Remove it and add each partner to partners.subscriptions with its endpoint (their SQS queue ARN, https:// URL or email address) and filterPolicy; Herald creates the subscription. See docs/partners.md.';
@@ -148,6 +222,8 @@ export const configSchema = z.strictObject({
         .optional(),
     })
     .prefault({}),
+  /** Leave out to send every valid statement at once, as without approval. */
+  approval: approvalSchema.optional(),
 });
 
 export type HeraldConfigInput = z.input<typeof configSchema>;

@@ -17,6 +17,7 @@
 import { formatEmbargoTime } from '../statement/embargo';
 import type { EmbargoInfo, Issue } from '../types';
 import type {
+  ApprovalDecisionVerdict,
   Channels,
   CurrentRevision,
   DeliveryDecision,
@@ -313,6 +314,45 @@ export function headAfter(
   };
 }
 
+/**
+ * The head once `revision` was accepted to await approval: it is the latest
+ * revision and the one awaiting, and nothing else moves (what is in force, what
+ * was reached and released stay as they were). It supersedes any older revision
+ * that was awaiting.
+ */
+export function headAwaiting(
+  head: LifecycleHead | null,
+  id: string,
+  revision: number,
+): LifecycleHead {
+  return {
+    id,
+    latestRevision: Math.max(head?.latestRevision ?? 0, revision),
+    current: head?.current ?? null,
+    awaitingRevision: revision,
+    releasedRevision: head?.releasedRevision ?? null,
+    releaseStarted: head?.releaseStarted ?? null,
+    reached: head?.reached ?? NOTHING_REACHED,
+  };
+}
+
+/**
+ * May a decision on `revision` (an approval or a rejection) act now? Only while
+ * it is the revision awaiting approval; otherwise why not: a newer revision
+ * superseded it, or it was already decided.
+ */
+export function decideApproval(
+  head: LifecycleHead | null,
+  revision: number,
+): ApprovalDecisionVerdict {
+  if (head?.awaitingRevision === revision) return { act: true };
+  if (head === null || head.latestRevision < revision) return { act: false, reason: 'unknown' };
+  if (head.latestRevision > revision) {
+    return { act: false, reason: 'superseded', by: head.latestRevision };
+  }
+  return { act: false, reason: 'decided' };
+}
+
 /** Should the release of `revision` happen now? */
 export function decideRelease(
   head: LifecycleHead | null,
@@ -425,12 +465,7 @@ export function simulateUpload(
   const decision = decideUpload(head, incoming, options);
   if (decision.verdict === 'refuse') return { decision, head };
   if (decision.next === 'await-approval') {
-    return {
-      decision,
-      head: head
-        ? { ...head, latestRevision: incoming.revision, awaitingRevision: incoming.revision }
-        : null,
-    };
+    return { decision, head: headAwaiting(head, incoming.id, incoming.revision) };
   }
   const next = headAfter(head, incoming.id, decision.plan);
   const release = decision.plan.effects.find((e) => e.kind === 'release');

@@ -161,3 +161,14 @@ export type WebsiteDecision =
     };
 
 export type DeliveryDecision = 'go' | 'superseded';
+
+/**
+ * Whether an approval or rejection of a revision may act: only while that
+ * revision awaits approval. `superseded`: a newer revision was uploaded since
+ * (`by`); `decided`: it was already approved or rejected; `unknown`: Herald has
+ * no such revision.
+ */
+export type ApprovalDecisionVerdict =
+  | { act: true }
+  | { act: false; reason: 'superseded'; by: number }
+  | { act: false; reason: 'decided' | 'unknown' };

@@ -1,2 +1,3 @@
+export * from './approval-token';
 export * from './unsubscribe-token';
 export * from './webhook-signature';

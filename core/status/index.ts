@@ -30,6 +30,18 @@ export interface RevisionInput {
   /** How it ended when it did not go ahead in full (`superseded`). */
   outcome: string | null;
   plan: { embargo: EmbargoInfo | null } | null;
+  /** Who put the file in the bucket (the S3 event's principal), when known. */
+  uploadedBy?: string | null;
+}
+
+export interface ApprovalInput {
+  revision: number;
+  decision: 'approved' | 'rejected';
+  approver: string;
+  name: string;
+  via: 'link' | 'operator';
+  reason: string | null;
+  at: string;
 }
 
 export interface EffectInput {
@@ -59,6 +71,8 @@ export interface StatementItems {
   revisions: RevisionInput[];
   effects: EffectInput[];
   sends: SendInput[];
+  /** Approval decisions (with approval configured). */
+  approvals?: ApprovalInput[];
 }
 
 /**
@@ -67,6 +81,8 @@ export interface StatementItems {
  * the schedule or release needs a look), `released`, `withdrawn`.
  */
 export type StatementState =
+  | 'awaiting-approval'
+  | 'rejected'
   | 'processing'
   | 'embargoed'
   | 'release-overdue'
@@ -103,6 +119,12 @@ export interface RevisionStatus {
     releasedAt: string | null;
   };
   effects: EffectStatus[];
+  /** Who uploaded it, each proof sent and each approval decision: the audit trail. */
+  audit: {
+    uploadedBy: string | null;
+    proofs: Array<{ to: string; at: string }>;
+    decisions: Array<Omit<ApprovalInput, 'revision'>>;
+  };
   emails: {
     sent: number;
     sending: number;
@@ -190,6 +212,7 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
         completedAt: null,
         embargo: { until: null, display: null, lifted: false, released: false, releasedAt: null },
         effects: [],
+        audit: { uploadedBy: null, proofs: [], decisions: [] },
         emails: { sent: 0, sending: 0, rejected: 0, possibleDuplicates: 0 },
       };
       byRevision.set(revision, found);
@@ -207,6 +230,12 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
     rev.completedAt = item.completedAt;
     rev.embargo.until = item.plan?.embargo?.until ?? null;
     rev.embargo.display = item.plan?.embargo?.display ?? null;
+    rev.audit.uploadedBy = item.uploadedBy ?? null;
+  }
+
+  for (const item of items.approvals ?? []) {
+    const { revision, ...decision } = item;
+    entry(revision).audit.decisions.push(decision);
   }
 
   for (const item of items.effects) {
@@ -236,6 +265,13 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
 
   for (const rev of byRevision.values()) {
     rev.effects.sort((a, b) => effectRank(a.name) - effectRank(b.name));
+    rev.audit.proofs = rev.effects
+      .filter((e) => e.name.startsWith('proof#') && e.status === 'done')
+      .map((e) => ({
+        to: typeof e.detail.to === 'string' ? e.detail.to : e.name.slice('proof#'.length),
+        at: e.doneAt ?? e.claimedAt,
+      }));
+    rev.audit.decisions.sort((a, b) => a.at.localeCompare(b.at));
     // The plan recorded with the revision holds its lift; the schedule marker for older records.
     const scheduledAt = rev.effects.find((e) => e.name === 'schedule')?.detail.at;
     const until = rev.embargo.until ?? (typeof scheduledAt === 'string' ? scheduledAt : null);
@@ -269,12 +305,16 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
 
 function stateOf(head: HeadInput, latest: RevisionStatus): StatementState {
   if (head.current?.status === 'withdraw') return 'withdrawn';
+  if (head.awaitingRevision === latest.revision) return 'awaiting-approval';
+  if (latest.outcome === 'rejected') return 'rejected';
   if (latest.embargo.released) return 'released';
   if (!latest.complete) return 'processing';
   return latest.embargo.lifted ? 'release-overdue' : 'embargoed';
 }
 
 const STATE_TEXT: Record<StatementState, string> = {
+  'awaiting-approval': 'awaiting approval (nothing of it has been sent)',
+  rejected: 'rejected by an approver (nothing of it was sent)',
   processing: 'processing (ingest has not finished this revision)',
   embargoed: 'embargoed',
   'release-overdue': 'embargo lifted but not released: check the schedule and the release function',
@@ -307,6 +347,7 @@ export function formatStatus(status: StatementStatus): string {
       `Revision ${rev.revision}: ${outcome}${rev.complete ? '' : ' (not finished)'}, ${sha}, ${received}`,
     );
     if (rev.sourceKey) lines.push(`  Source: ${rev.sourceKey}`);
+    lines.push(...auditText(rev));
     lines.push(`  Embargo: ${embargoText(rev)}`);
     const { sent, sending, rejected, possibleDuplicates } = rev.emails;
     lines.push(
@@ -327,6 +368,21 @@ export function formatStatus(status: StatementStatus): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+function auditText(rev: RevisionStatus): string[] {
+  const { uploadedBy, proofs, decisions } = rev.audit;
+  const lines: string[] = [];
+  if (uploadedBy)
+    lines.push(`  Uploaded by ${uploadedBy} at ${rev.receivedAt ?? 'an unknown time'}`);
+  for (const proof of proofs) lines.push(`  Proof sent to ${proof.to} at ${proof.at}`);
+  for (const d of decisions) {
+    const who = d.name === d.approver ? d.approver : `${d.name} (${d.approver})`;
+    lines.push(
+      `  ${d.decision === 'approved' ? 'Approved' : 'Rejected'} by ${who} at ${d.at}${d.via === 'operator' ? ' (operator, herald approve/reject)' : ''}${d.reason ? `: ${d.reason}` : ''}`,
+    );
+  }
+  return lines;
 }
 
 function embargoText(rev: RevisionStatus): string {

@@ -8,7 +8,9 @@
  *    accept with a plan. The email is rendered with the plan's embargo before
  *    anything is recorded (an email too large is a rejection, not a retry loop).
  * 3. The revision and its plan are recorded, the head moves to it, and
- *    effects.ts carries the plan out.
+ *    effects.ts carries the plan out. With approval configured, a revision the
+ *    lifecycle holds for approval goes to approval.ts instead: recorded, the
+ *    head's awaiting revision, proofs to the approvers, nothing else.
  *
  * Holding the lock from the decision to the last effect is what keeps a
  * withdrawal from overtaking a publication half-way, and a release from
@@ -38,6 +40,7 @@ import {
   type StatementLock,
   withStatementLock,
 } from '../shared/ledger/statements';
+import { awaitApproval, holdForApproval } from './approval';
 import { type PlanRun, renderOptions, runPlan } from './effects';
 import { rejectUpload } from './reject';
 import type { IngestDeps, IngestOutcome, ValidUpload } from './types';
@@ -69,6 +72,16 @@ export async function acceptStatement(
     }
     if (item?.plan && head?.latestRevision === revision) {
       deps.logger.warn('Resuming an unfinished revision', { revision });
+      if (head.awaitingRevision === revision) {
+        const resumed = {
+          ...valid,
+          upload: { ...valid.upload, uploadedBy: item.uploadedBy ?? undefined },
+        };
+        return awaitApproval(deps, runner, lock, resumed, item.plan, item.warnings, {
+          supersedes: null,
+          resumed: true,
+        });
+      }
       return carryOut(deps, runner, lock, valid, item.plan, item.warnings, true);
     }
     return decideAndGo(deps, runner, lock, valid);
@@ -83,7 +96,12 @@ async function decideAndGo(
 ): Promise<IngestOutcome> {
   const { statement } = valid;
   const now = deps.clock();
-  const options: DecideOptions = { now, defaultTimezone: deps.settings.defaultTimezone };
+  const approval = deps.settings.approval;
+  const options: DecideOptions = {
+    now,
+    defaultTimezone: deps.settings.defaultTimezone,
+    approval: approval ? { withdrawals: approval.withdrawals } : null,
+  };
   const decision = decideUpload(lock.head, statement, options);
   if (decision.verdict === 'refuse') {
     return rejectUpload(deps, runner, valid.upload, statement, decision.issues, valid.warnings);
@@ -98,6 +116,10 @@ async function decideAndGo(
     return rejectUpload(deps, runner, valid.upload, statement, rendered.errors, warnings);
   }
 
+  if (decision.next === 'await-approval') {
+    return holdForApproval(deps, runner, lock, valid, plan, warnings, rendered.email);
+  }
+
   await putRevision(runner.ledger, {
     id: statement.id,
     revision: statement.revision,
@@ -106,9 +128,15 @@ async function decideAndGo(
     sourceKey: valid.upload.key,
     sourceVersion: valid.upload.versionTag,
     receivedAt: now.toISOString(),
+    uploadedBy: valid.upload.uploadedBy ?? null,
     plan,
     warnings,
   });
+  // A withdrawal that goes ahead at once replaces a revision still awaiting approval.
+  const supersedes = lock.head?.awaitingRevision ?? null;
+  if (supersedes !== null) {
+    await markRevisionComplete(runner.ledger, statement.id, supersedes, now, 'superseded');
+  }
   // Before the head moves: if this attempt dies, the sweep still finds the release owed.
   const owed = plan.effects.find((e) => e.kind === 'schedule' || e.kind === 'release');
   if (owed) {
@@ -124,7 +152,17 @@ async function decideAndGo(
     headAfter(lock.head, statement.id, plan),
     { headline: statement.headline, sha256: valid.sha256, now },
   );
-  return carryOut(deps, runner, committed, valid, plan, warnings, false, rendered.email);
+  const outcome = await carryOut(
+    deps,
+    runner,
+    committed,
+    valid,
+    plan,
+    warnings,
+    false,
+    rendered.email,
+  );
+  return supersedes === null ? outcome : { ...outcome, supersededAwaiting: supersedes };
 }
 
 async function carryOut(

@@ -49,10 +49,14 @@ export interface PlanRun {
   resumed: boolean;
   /** The email rendered for the size check, reused so MJML runs once. */
   email?: RenderedEmail | undefined;
+  /** The approval audit trail (uploaded, proofs, approvals), for the ops summary. */
+  audit?: string[] | undefined;
 }
 
 export interface PlanResult {
   released: boolean;
+  /** What was done, one line per step (the ops summary's lines). */
+  report: string[];
 }
 
 /**
@@ -102,13 +106,7 @@ export async function runPlan(
   const note = (outcome: EffectRun, line: string) =>
     report.push(outcome === 'already-done' ? `${line} (done earlier)` : line);
 
-  let bundle: RenderedBundle | null = null;
-  const rendered = await runEffect(runner, marker('render'), async () => {
-    bundle = await renderAndStore(deps, run);
-    return { prefix: renderedPrefix(id, revision) };
-  });
-  const ready: RenderedBundle =
-    bundle ?? (await readBundle(deps.s3, deps.settings.bucket, id, revision));
+  const { bundle: ready, outcome: rendered } = await renderOnce(deps, runner, id, run);
   note(rendered, `Rendered: s3://${deps.settings.bucket}/${renderedPrefix(id, revision)}`);
   report.push(...embargoLines(plan));
 
@@ -144,7 +142,7 @@ export async function runPlan(
     report,
     opsSummary: summary,
   });
-  return { released };
+  return { released, report };
 
   async function runOne(effect: Effect): Promise<boolean> {
     switch (effect.kind) {
@@ -257,6 +255,29 @@ export async function runPlan(
   }
 }
 
+/** Renders and stores the revision once (marker `render`); the bundle, read back if done earlier. */
+export async function renderOnce(
+  deps: IngestDeps,
+  runner: EffectRunner,
+  id: string,
+  run: PlanRun,
+  markerName = 'render',
+): Promise<{ bundle: RenderedBundle; outcome: EffectRun }> {
+  const { revision } = run.plan;
+  let bundle: RenderedBundle | null = null;
+  const outcome = await runEffect(
+    runner,
+    { pk: statementPk(id), sk: effectSk(revision, markerName), effect: markerName, revision },
+    async () => {
+      bundle = await renderAndStore(deps, run);
+      return { prefix: renderedPrefix(id, revision) };
+    },
+  );
+  const ready: RenderedBundle =
+    bundle ?? (await readBundle(deps.s3, deps.settings.bucket, id, revision));
+  return { bundle: ready, outcome };
+}
+
 function pressAudience(effect: Extract<Effect, { kind: 'press' }>): string {
   const list =
     effect.topics === null
@@ -270,7 +291,7 @@ function pressAudience(effect: Extract<Effect, { kind: 'press' }>): string {
     : 'everyone sent an earlier revision';
 }
 
-function embargoLines(plan: RevisionPlan): string[] {
+export function embargoLines(plan: RevisionPlan): string[] {
   if (plan.status === 'withdraw') return ['Withdrawn: final; any pending release is cancelled'];
   const lines: string[] = [];
   if (plan.liftChange) {
@@ -335,6 +356,7 @@ function summaryText(run: PlanRun, report: string[]): string {
   const lines = [
     `${statement.id} revision ${statement.revision} (${plan.kind}): ${statement.headline}`,
     `From: ${upload.key}`,
+    ...(run.audit ?? []),
     ...(run.resumed
       ? ['(Finished after an interrupted attempt; steps marked "done earlier" were not repeated.)']
       : []),

@@ -1,36 +1,32 @@
 /**
- * `ingest`: S3 ObjectCreated on `incoming/*.json` → a verdict per file.
+ * `ingest`: S3 ObjectCreated on `incoming/*.json` → a verdict per file
+ * (upload.ts, then accept.ts, where the lifecycle decides what it does); and,
+ * with approval configured, approval decisions (approval.ts): from the
+ * approval function through the approvals topic (SNS records), or from
+ * `herald approve` / `herald reject` (the message itself).
  *
- * Reads and parses the file (an invalid one is rejected with a report beside it
- * and one ops message), then hands a valid statement to accept.ts, where the
- * lifecycle decides what it does. Errors that are not about the file
- * (throttling, 5xx, timeouts, a busy statement) are rethrown so Lambda retries
- * the event; the uploaded file is never deleted.
+ * Errors that are not about the file (throttling, 5xx, timeouts, a busy
+ * statement) are rethrown so Lambda retries the event; the uploaded file is
+ * never deleted.
  */
-import type { S3Event, S3EventRecord } from 'aws-lambda';
-import { isStatementUpload } from '../../core/bucket-layout';
-import { checkSocialOverrides } from '../../core/social';
-import { parseStatement } from '../../core/statement/parse';
-import { MAX_STATEMENT_BYTES } from '../../core/statement/schema';
-import type { Issue } from '../../core/types';
+import type { S3EventRecord, SNSEventRecord } from 'aws-lambda';
 import { effectRunner, type InvocationContext } from '../shared/invocation';
 import type { EffectRunner } from '../shared/ledger/effects';
-import { withStatementId } from '../shared/logger';
-import {
-  decodeS3Key,
-  getObjectBytes,
-  ObjectNotFoundError,
-  ObjectTooLargeError,
-} from '../shared/storage';
-import { acceptStatement } from './accept';
-import { rejectUpload } from './reject';
-import type { IngestDeps, IngestOutcome, Upload } from './types';
+import { type ApprovalDecisionMessage, parseApprovalDecision } from '../shared/messages';
+import { handleApprovalDecision } from './approval';
+import type { IngestDeps, IngestOutcome } from './types';
+import { ingestRecord } from './upload';
 
 export type { IngestDeps, IngestOutcome, IngestSettings } from './types';
 
+/** What invokes ingest: S3 and SNS events (records), or a decision message sent directly. */
+export type IngestEvent =
+  | { Records?: Array<S3EventRecord | SNSEventRecord> }
+  | ApprovalDecisionMessage;
+
 export function createIngestHandler(
   deps: IngestDeps,
-): (event: S3Event, context?: InvocationContext) => Promise<IngestOutcome[]> {
+): (event: IngestEvent, context?: InvocationContext) => Promise<IngestOutcome[]> {
   return async (event, context) => {
     const runner = effectRunner({
       ddb: deps.ddb,
@@ -41,17 +37,20 @@ export function createIngestHandler(
       defaultLeaseMs: deps.settings.effectLeaseMs,
       sleep: deps.sleep,
     });
+    if (!('Records' in event)) {
+      return [await handleApprovalDecision(deps, runner, parseApprovalDecision(event))];
+    }
     const outcomes: IngestOutcome[] = [];
     const failures: unknown[] = [];
     // One failing record must not stop the others; the retry redoes only what is not done.
     for (const record of event.Records ?? []) {
       try {
-        const outcome = await ingestRecord(deps, runner, record);
+        const outcome = await handleRecord(deps, runner, record);
         deps.logger.info('Ingest verdict', { ...outcome });
         outcomes.push(outcome);
       } catch (err) {
         deps.logger.error('Ingest failed; the event will be retried', {
-          key: record.s3.object.key,
+          record: 's3' in record ? record.s3.object.key : record.Sns.MessageId,
           error: err,
         });
         failures.push(err);
@@ -62,74 +61,11 @@ export function createIngestHandler(
   };
 }
 
-async function ingestRecord(
+function handleRecord(
   deps: IngestDeps,
   runner: EffectRunner,
-  record: S3EventRecord,
+  record: S3EventRecord | SNSEventRecord,
 ): Promise<IngestOutcome> {
-  const { object } = record.s3;
-  const key = decodeS3Key(object.key);
-  const upload: Upload = {
-    key,
-    versionId: object.versionId || undefined,
-    versionTag: object.versionId || object.eTag || object.sequencer || 'unversioned',
-  };
-  if (!isStatementUpload(key)) {
-    deps.logger.info('Not a statement upload (outside incoming/ or not .json); ignoring', { key });
-    return ignored(key);
-  }
-
-  let bytes: Uint8Array;
-  try {
-    bytes = await getObjectBytes(deps.s3, deps.settings.bucket, key, {
-      versionId: upload.versionId,
-      maxBytes: MAX_STATEMENT_BYTES,
-    });
-  } catch (err) {
-    if (err instanceof ObjectTooLargeError) {
-      const errors: Issue[] = [
-        {
-          path: '',
-          message: `The file is ${Math.ceil(err.size / 1024)} KB; a statement file must be 256 KB or smaller. Shorten the body or notes, or move long material to a linked page.`,
-        },
-      ];
-      return rejectUpload(deps, runner, upload, null, errors, []);
-    }
-    if (err instanceof ObjectNotFoundError) {
-      deps.logger.warn('The uploaded object is gone; nothing to do', {
-        key,
-        versionId: upload.versionId,
-      });
-      return ignored(key);
-    }
-    throw err;
-  }
-
-  const parsed = parseStatement(bytes, {
-    now: deps.clock(),
-    defaultTimezone: deps.settings.defaultTimezone,
-  });
-  if (!parsed.ok) return rejectUpload(deps, runner, upload, null, parsed.errors, parsed.warnings);
-  const { statement, sha256 } = parsed;
-  const socialErrors = checkSocialOverrides(statement);
-  if (socialErrors.length > 0)
-    return rejectUpload(deps, runner, upload, statement, socialErrors, parsed.warnings);
-
-  return withStatementId(deps.logger, statement.id, () =>
-    acceptStatement(deps, runner, { upload, statement, sha256, warnings: parsed.warnings }),
-  );
-}
-
-function ignored(key: string): IngestOutcome {
-  return {
-    key,
-    id: null,
-    revision: null,
-    outcome: 'ignored',
-    errors: [],
-    warnings: [],
-    embargoUntil: null,
-    released: false,
-    liftChange: null,
-  };
+  if ('s3' in record) return ingestRecord(deps, runner, record);
+  return handleApprovalDecision(deps, runner, parseApprovalDecision(record.Sns.Message));
 }

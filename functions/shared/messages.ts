@@ -88,6 +88,19 @@ export interface WebsiteWithdrawal {
 
 export type WebsiteMessage = WebsiteRelease | WebsiteWithdrawal;
 
+/**
+ * approval function (via the approvals topic) or `herald approve`/`herald reject`
+ * (a direct invocation) → ingest: an approver decided on a revision awaiting
+ * approval. The decision itself is in the ledger (`appr#<rev>#<approver>`); ingest
+ * counts the approvals there, so this message only says "look now".
+ */
+export interface ApprovalDecisionMessage {
+  type: 'approval.decided';
+  id: string;
+  revision: number;
+  decision: 'approved' | 'rejected';
+}
+
 const topic = z.string().check(z.minLength(1), z.maxLength(64));
 
 export const pressJobSchema = z.strictObject({
@@ -143,6 +156,13 @@ export const websiteMessageSchema = z.discriminatedUnion('type', [
   }),
 ]) satisfies z.ZodMiniType<WebsiteMessage>;
 
+export const approvalDecisionSchema = z.strictObject({
+  type: z.literal('approval.decided'),
+  id,
+  revision,
+  decision: z.enum(['approved', 'rejected']),
+}) satisfies z.ZodMiniType<ApprovalDecisionMessage>;
+
 /**
  * Parses a message: `input` is the JSON body text (SQS record body, SNS
  * Message) or an already-parsed object (the scheduler hands the Lambda the
@@ -174,6 +194,8 @@ export const parseReleaseRequest = (input: unknown): ReleaseRequest =>
   parseWith(releaseRequestSchema, 'ReleaseRequest', input);
 export const parseReleaseEvent = (input: unknown): ReleaseEvent =>
   parseWith(releaseEventSchema, 'ReleaseEvent', input);
+export const parseApprovalDecision = (input: unknown): ApprovalDecisionMessage =>
+  parseWith(approvalDecisionSchema, 'ApprovalDecisionMessage', input);
 export const parseWebsiteMessage = (input: unknown): WebsiteMessage =>
   parseWith(websiteMessageSchema, 'WebsiteMessage', input);
 

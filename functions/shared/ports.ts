@@ -8,7 +8,8 @@
  */
 import type { SnsMessageAttributes } from '../../core/types';
 
-export type TopicName = 'press' | 'partners' | 'website' | 'ops';
+/** `approvals` carries approval decisions from the approval function to ingest. */
+export type TopicName = 'press' | 'partners' | 'website' | 'ops' | 'approvals';
 
 export interface PublishRequest {
   topic: TopicName;

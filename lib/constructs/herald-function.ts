@@ -55,7 +55,8 @@ export type HeraldFunctionName =
   | 'feedback'
   | 'unsubscribe'
   | 'release'
-  | 'website-hook';
+  | 'website-hook'
+  | 'approval';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 knows (cdk-nag L1 checks for it). */
 export const HERALD_RUNTIME = Runtime.NODEJS_24_X;

@@ -1,5 +1,7 @@
 /**
- * The messaging key and Herald's four topics (press, partners, website, ops).
+ * The messaging key and Herald's four topics (press, partners, website, ops), and
+ * with approval configured a fifth: approvals (the approval function's decisions,
+ * which ingest acts on).
  *
  * One customer-managed key encrypts every topic and queue: the `aws/sns` and
  * `aws/sqs` managed keys cannot be shared with service principals, and CloudWatch
@@ -21,14 +23,21 @@ import { Construct } from 'constructs';
 /** Service principals that write into Herald's encrypted topics and queues. */
 const KEY_USER_SERVICES = ['sns.amazonaws.com', 'cloudwatch.amazonaws.com', 'ses.amazonaws.com'];
 
+export interface MessagingProps {
+  /** Add the approvals topic (config `approval` is set). @default false */
+  readonly approvals?: boolean;
+}
+
 export class Messaging extends Construct {
   readonly key: Key;
   readonly press: Topic;
   readonly partners: Topic;
   readonly website: Topic;
   readonly ops: Topic;
+  /** Only with approval configured. */
+  readonly approvals: Topic | undefined;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: MessagingProps = {}) {
     super(scope, id);
     const stack = Stack.of(this);
 
@@ -59,6 +68,7 @@ export class Messaging extends Construct {
     this.partners = topic('Partners', 'Herald statements for partner agencies');
     this.website = topic('Website', 'Herald website releases');
     this.ops = topic('Ops', 'Herald operations');
+    this.approvals = props.approvals ? topic('Approvals', 'Herald approval decisions') : undefined;
 
     // Alarms publish to ops; the topic policy CDK writes (enforceSSL) replaces the
     // default one, so allow CloudWatch explicitly, for this account's alarms only.

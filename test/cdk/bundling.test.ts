@@ -24,7 +24,7 @@ import { createLedgerTable, createLocalClients, destroyLocalClients } from '../.
 import { startDynamo, startS3 } from '../../local/emulators';
 import { BUCKET, s3Event, s3Record, TABLE } from '../helpers/herald-fakes';
 import { EXAMPLES } from '../helpers/local-stack';
-import { buildStack } from './helpers';
+import { buildStack, TEST_CONFIG_INPUT } from './helpers';
 import { logicalId, resources } from './template';
 
 const outdir = mkdtempSync(join(tmpdir(), 'herald-bundle-'));
@@ -50,6 +50,8 @@ const FAKE_ENV: Record<string, string> = {
   UNSUBSCRIBE_BASE_URL: 'https://abc.lambda-url.eu-west-2.on.aws/',
   UNSUBSCRIBE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:u',
   SEND_RATE_PER_SECOND: '7',
+  APPROVAL_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:a',
+  APPROVALS_TOPIC_ARN: 'arn:aws:sns:eu-west-2:123456789012:approvals',
 };
 
 /** Imports a bundle in a fresh Node process and reports whether `handler` is a function. */
@@ -65,10 +67,15 @@ if (typeof m.handler !== 'function') { console.error('handler is ' + typeof m.ha
 }
 
 describe('bundling', () => {
+  // With approval configured, so the approval function is bundled too.
   const { app, stack } = buildStack({
     bundle: true,
     outdir,
     context: { [METAFILE_CONTEXT_KEY]: true },
+    config: {
+      ...TEST_CONFIG_INPUT,
+      approval: { approvers: [{ email: 'sam.head@example.org', name: 'Sam Head' }] },
+    },
   });
   const assembly = app.synth();
   const template = Template.fromStack(stack);
@@ -90,13 +97,14 @@ describe('bundling', () => {
     );
   const isMjml = (path: string) => /node_modules\/mjml[^/]*\//.test(path);
 
-  it('bundles ingest with mjml and send without it', () => {
+  it('bundles ingest with mjml and send and approval without it', () => {
     expect(inputs('ingest').some(isMjml)).toBe(true);
     expect(inputs('send').filter(isMjml)).toEqual([]);
+    expect(inputs('approval').filter(isMjml)).toEqual([]);
     expect(readFileSync(join(bundleDir('send'), 'index.mjs'), 'utf8')).not.toMatch(/mj-column/);
   });
 
-  it.each(['ingest', 'send'])('loads the %s bundle and finds its handler', (name) => {
+  it.each(['ingest', 'send', 'approval'])('loads the %s bundle and finds its handler', (name) => {
     const { status, stderr } = loadInNode(join(bundleDir(name), 'index.mjs'));
     expect(stderr).not.toMatch(/Error/);
     expect(status).toBe(0);

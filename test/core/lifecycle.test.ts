@@ -5,11 +5,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  decideApproval,
   decideDelivery,
   decideRelease,
   decideUpload,
   decideWebsitePost,
   type Effect,
+  headAwaiting,
   type IncomingRevision,
   type LifecycleHead,
   type RevisionPlan,
@@ -457,5 +459,37 @@ describe('properties over random sequences', () => {
       }),
       { numRuns: 300, seed: 9 },
     );
+  });
+});
+
+describe('awaiting approval', () => {
+  const approval = { withdrawals: 'immediate' as const };
+  const options = { now: BEFORE, defaultTimezone: TZ, approval };
+
+  it('moves only the latest and awaiting revision; what is in force stays', () => {
+    const first = run([upload(1), BEFORE]).head;
+    const awaiting = simulateUpload(first, upload(2), options).head;
+    expect(awaiting).toMatchObject({
+      latestRevision: 2,
+      awaitingRevision: 2,
+      current: { revision: 1 },
+      reached: first?.reached,
+    });
+    const none = headAwaiting(null, 'x', 1);
+    expect(none).toMatchObject({ latestRevision: 1, awaitingRevision: 1, current: null });
+  });
+
+  it('lets a decision act only on the revision awaiting, and says why not otherwise', () => {
+    const awaiting = simulateUpload(null, upload(1), options).head;
+    expect(decideApproval(awaiting, 1)).toEqual({ act: true });
+    const superseded = simulateUpload(awaiting, upload(2), options).head;
+    expect(decideApproval(superseded, 1)).toEqual({ act: false, reason: 'superseded', by: 2 });
+    expect(decideApproval(superseded, 2)).toEqual({ act: true });
+    expect(decideApproval(superseded, 3)).toEqual({ act: false, reason: 'unknown' });
+    expect(decideApproval(null, 1)).toEqual({ act: false, reason: 'unknown' });
+    // A withdrawal under "immediate" goes ahead at once and ends the wait.
+    const withdrawn = simulateUpload(superseded, upload(3, { status: 'withdraw' }), options).head;
+    expect(withdrawn?.awaitingRevision).toBeNull();
+    expect(decideApproval(withdrawn, 2)).toEqual({ act: false, reason: 'superseded', by: 3 });
   });
 });

@@ -4,6 +4,8 @@
  * and in Lambda builds the handler once, while the module is imported (the init phase).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { approvalEnvironment } from '../../functions/approval/env';
+import { bootApproval } from '../../functions/approval/index';
 import { dispatchEnvironment } from '../../functions/dispatch/env';
 import { bootDispatch } from '../../functions/dispatch/index';
 import { feedbackEnvironment } from '../../functions/feedback/env';
@@ -135,7 +137,29 @@ const entries: Array<{
     env: feedbackEnvironment({ LEDGER_TABLE: 'herald-ledger' }),
     required: ['LEDGER_TABLE'],
   },
+  {
+    name: 'approval',
+    boot: bootApproval,
+    env: approvalEnvironment({
+      LEDGER_TABLE: 'herald-ledger',
+      APPROVAL_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:a-AbCdEf',
+      APPROVALS_TOPIC_ARN: `${ACCOUNT}:approvals`,
+    }),
+    required: ['LEDGER_TABLE', 'APPROVAL_SECRET_ARN', 'APPROVALS_TOPIC_ARN'],
+  },
 ];
+
+/** Ingest with approval configured: the settings come together, or the boot says what is missing. */
+const INGEST_APPROVAL = {
+  APPROVAL_SETTINGS: JSON.stringify({
+    approvers: [{ email: 'sam.head@example.org', name: 'Sam Head' }],
+  }),
+  APPROVAL_URL: 'https://abc.lambda-url.eu-west-2.on.aws/',
+  APPROVAL_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:a-AbCdEf',
+  SENDER_FROM: 'Press Office <press@example.org>',
+  PRESS_LIST_KEY: 'lists/press.csv',
+  PARTNER_FILTERS: JSON.stringify([{ name: 'police', filterPolicy: null }]),
+};
 
 /** A runtime that counts the clients made instead of making them. */
 function countingRuntime(): { runtime: FunctionRuntime; made: string[] } {
@@ -195,6 +219,37 @@ describe('booting an entry', () => {
 
     // Assess
     expect(made.sort()).toEqual(['DynamoDBClient', 'S3Client', 'SNSClient', 'SchedulerClient']);
+  });
+});
+
+describe('booting ingest with approval configured', () => {
+  const ingest = entries.find((e) => e.name === 'ingest')?.env ?? {};
+
+  it('makes the SES and Secrets Manager clients proofs need', () => {
+    const { runtime, made } = countingRuntime();
+    bootIngest({ ...ingest, ...INGEST_APPROVAL }, runtime);
+    expect(made.sort()).toEqual([
+      'DynamoDBClient',
+      'S3Client',
+      'SESClient',
+      'SNSClient',
+      'SchedulerClient',
+      'SecretsManagerClient',
+    ]);
+  });
+
+  it.each(['APPROVAL_URL', 'APPROVAL_SECRET_ARN', 'SENDER_FROM', 'PRESS_LIST_KEY'])(
+    'refuses approval settings without %s',
+    (variable) => {
+      expect(() =>
+        bootIngest(without({ ...ingest, ...INGEST_APPROVAL }, variable), countingRuntime().runtime),
+      ).toThrow(new RegExp(`${variable} is missing \\(is required with APPROVAL_SETTINGS\\)`));
+    },
+  );
+
+  it("refuses approval settings that are not the config's approval", () => {
+    const bad = { ...ingest, ...INGEST_APPROVAL, APPROVAL_SETTINGS: '{"approvers": []}' };
+    expect(() => bootIngest(bad, countingRuntime().runtime)).toThrow(/APPROVAL_SETTINGS/);
   });
 });
 

@@ -9,11 +9,22 @@
  * observations, stamped with the clock, for the invariants to read.
  */
 import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type {
+  LambdaFunctionURLEvent,
+  LambdaFunctionURLResult,
+  SNSEvent,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { simpleParser } from 'mailparser';
+import { APPROVAL_HEADER, parseApprovalHeader } from '../../core/approval/proof';
 import { latestKey, type PublishedLatest } from '../../core/bucket-layout';
+import { type ApprovalConfig, approvalSchema } from '../../core/config/schema';
 import { type FilterPolicy, matchesFilterPolicy } from '../../core/filter-policy';
 import type { StatementInput } from '../../core/statement/schema';
+import { createApprovalHandler } from '../../functions/approval/handler';
 import { createDispatchHandler } from '../../functions/dispatch/handler';
 import { createIngestHandler, type IngestOutcome } from '../../functions/ingest/handler';
 import { createReleaseHandler } from '../../functions/release/handler';
@@ -72,6 +83,25 @@ interface Queued {
 const SILENT = createLogger({ logLevel: 'SILENT' });
 const LEASE_MS = 60_000;
 
+/** The approval endpoint's URL in this world (its links carry `?t=<token>`). */
+export const APPROVAL_URL = 'https://approval.example.org/';
+
+/** A proof or approval notice ingest sent an approver. */
+export interface ApprovalMail {
+  to: string;
+  kind: 'proof' | 'approved' | 'rejected';
+  id: string;
+  revision: number;
+  raw: string;
+}
+
+export interface WorldOptions {
+  /** How far the clock moves before a retry of a failed ingest (see `retryAdvanceMs`). */
+  retryAdvanceMs?: number;
+  /** Approval as in herald.config.json; unset: every upload goes ahead at once. */
+  approval?: Partial<ApprovalConfig> & Pick<ApprovalConfig, 'approvers'>;
+}
+
 export class World {
   readonly clock: TestClock;
   readonly bucket = new FakeBucket();
@@ -88,6 +118,12 @@ export class World {
   readonly website: Queued[] = [];
   readonly schedules = new Map<string, ReleaseSchedule>();
   readonly ops: PublishRequest[] = [];
+  /** Decisions published by the approval function, not yet delivered to ingest. */
+  readonly approvals: Queued[] = [];
+  /** Proofs and notices, in the order SES accepted them. */
+  readonly approvalMail: ApprovalMail[] = [];
+  /** The approval endpoint (only with approval configured). */
+  readonly approval: ((event: LambdaFunctionURLEvent) => Promise<LambdaFunctionURLResult>) | null;
 
   private seq = 0;
   private uploads = 0;
@@ -104,7 +140,7 @@ export class World {
    */
   private readonly retryAdvanceMs: number;
 
-  constructor(start = '2024-02-20T09:00:00Z', options: { retryAdvanceMs?: number } = {}) {
+  constructor(start = '2024-02-20T09:00:00Z', options: WorldOptions = {}) {
     this.clock = new TestClock(new Date(start));
     this.retryAdvanceMs = options.retryAdvanceMs ?? LEASE_MS + 10_000;
     this.bucket.write('lists/press.csv', ['email,name,outlet,topics', ...JOURNALISTS].join('\n'));
@@ -129,11 +165,40 @@ export class World {
       sleep,
     };
     const settings = { bucket: BUCKET, tableName: TABLE, effectLeaseMs: LEASE_MS };
+    const approval = options.approval ? approvalSchema.parse(options.approval) : null;
+    const approvalSecret = staticSecret('approval-secret');
     this.ingest = createIngestHandler({
       ...common,
       scheduler,
-      settings: { ...settings, defaultTimezone: 'Europe/London' },
+      ...(approval ? { ses: this.approvalSes() } : {}),
+      settings: {
+        ...settings,
+        defaultTimezone: 'Europe/London',
+        approval: approval
+          ? {
+              ...approval,
+              url: APPROVAL_URL,
+              secret: approvalSecret,
+              from: 'Press Office <press@example.org>',
+              pressListKey: 'lists/press.csv',
+              partners: Object.entries(PARTNERS).map(([name, filterPolicy]) => ({
+                name,
+                filterPolicy,
+              })),
+            }
+          : null,
+      },
     });
+    this.approval = approval
+      ? createApprovalHandler({
+          ddb: this.dynamo.client,
+          publisher,
+          logger: SILENT,
+          clock: now,
+          approvalSecret,
+          settings: { tableName: TABLE },
+        })
+      : null;
     this.release = createReleaseHandler({ ...common, settings });
     this.dispatch = createDispatchHandler({
       ...common,
@@ -246,6 +311,13 @@ export class World {
   /** Delivers every queued message once; failures stay queued (SQS redelivers them). */
   async pump(only?: 'press' | 'sends' | 'website'): Promise<number> {
     let delivered = 0;
+    if (!only) {
+      // The approvals topic → ingest (a Lambda subscription: async, retried like an upload).
+      for (const message of this.approvals.splice(0)) {
+        delivered += 1;
+        await this.deliverDecision(message.body);
+      }
+    }
     for (const [name, queue, consume] of [
       ['press', this.press, this.dispatch],
       ['sends', this.sends, this.send],
@@ -289,7 +361,10 @@ export class World {
       }
       await this.fireDue();
       await this.pump();
-      if (this.press.length + this.sends.length + this.website.length === 0) {
+      if (
+        this.press.length + this.sends.length + this.website.length + this.approvals.length ===
+        0
+      ) {
         if (!options.pastLifts) return;
         if (!this.releasesOwed()) return;
         // What the sweep finds a few minutes later (a lost schedule, a failed release).
@@ -365,6 +440,8 @@ export class World {
       this.delivered.website.push(request.body);
     } else if (request.topic === 'ops') {
       this.ops.push(request);
+    } else if (request.topic === 'approvals') {
+      this.approvals.push({ body: request.body, receives: 0 });
     } else {
       const message = JSON.parse(request.body) as {
         type: string;
@@ -384,6 +461,121 @@ export class World {
           content: message.content !== undefined,
           body: request.body,
         });
+      }
+    }
+  }
+
+  /** Ingest's SES client: proofs and approval notices, kept apart from the journalists' emails. */
+  private approvalSes(): SESClient {
+    const client = new SESClient({
+      region: 'eu-west-2',
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+    });
+    mockClient(client)
+      .on(SendRawEmailCommand)
+      .callsFake(async (input: { RawMessage?: { Data?: Uint8Array } }) => {
+        const raw = Buffer.from(input.RawMessage?.Data ?? new Uint8Array()).toString('utf8');
+        const header = new RegExp(`^${APPROVAL_HEADER}: (.*)\r?$`, 'm').exec(raw)?.[1] ?? '';
+        const mail = parseApprovalHeader(header);
+        const to = /^To: (?:.*<)?([^<>\s]+@[^<>\s]+?)>?\r?$/m.exec(raw)?.[1] ?? '?';
+        if (mail) this.approvalMail.push({ ...mail, to: to.toLowerCase(), raw });
+        return { MessageId: `ses-approval-${this.approvalMail.length}` };
+      });
+    return client;
+  }
+
+  /** The Approve and Reject links of the proof `approver` got for a revision (the latest one). */
+  async proofLinks(
+    approver: string,
+    id: string,
+    revision: number,
+  ): Promise<{ approve: string; reject: string; text: string }> {
+    const proof = this.approvalMail.findLast(
+      (m) =>
+        m.kind === 'proof' &&
+        m.to === approver.toLowerCase() &&
+        m.id === id &&
+        m.revision === revision,
+    );
+    if (!proof) throw new Error(`no proof for ${approver} of ${id} r${revision}`);
+    const text = (await simpleParser(proof.raw)).text ?? '';
+    const link = (label: string) =>
+      new RegExp(`${label}[^:]*: (https://\\S+)`).exec(text)?.[1] ?? '';
+    return { approve: link('Approve'), reject: link('Reject'), text };
+  }
+
+  /** Opens a link of a proof (GET), or submits its page's form (POST, with a reason to reject). */
+  async follow(
+    url: string,
+    method: 'GET' | 'POST',
+    form: Record<string, string> = {},
+  ): Promise<LambdaFunctionURLResult & { statusCode: number; body: string }> {
+    if (!this.approval) throw new Error('this world has no approval configured');
+    const parsed = new URL(url);
+    const query = Object.fromEntries(parsed.searchParams);
+    const body = new URLSearchParams(form).toString();
+    const result = await this.approval({
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: parsed.pathname,
+      rawQueryString: parsed.search.slice(1),
+      queryStringParameters: query,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      requestContext: {
+        accountId: 'anonymous',
+        apiId: 'world',
+        domainName: parsed.host,
+        domainPrefix: 'approval',
+        http: {
+          method,
+          path: parsed.pathname,
+          protocol: 'HTTP/1.1',
+          sourceIp: '203.0.113.1',
+          userAgent: 't',
+        },
+        requestId: `r-${this.seq}`,
+        routeKey: '$default',
+        stage: '$default',
+        time: this.clock.now().toUTCString(),
+        timeEpoch: this.now,
+      },
+      ...(method === 'POST' ? { body } : {}),
+      isBase64Encoded: false,
+    });
+    if (typeof result === 'string') throw new Error('the approval endpoint answered a bare string');
+    return { ...result, statusCode: result.statusCode ?? 200, body: result.body ?? '' };
+  }
+
+  private async deliverDecision(body: string): Promise<void> {
+    const event: SNSEvent = {
+      Records: [
+        {
+          EventSource: 'aws:sns',
+          EventVersion: '1.0',
+          EventSubscriptionArn: 'arn:aws:sns:eu-west-2:123456789012:approvals:ingest',
+          Sns: {
+            Type: 'Notification',
+            MessageId: `m-${this.seq}`,
+            TopicArn: 'arn:aws:sns:eu-west-2:123456789012:approvals',
+            Subject: '',
+            Message: body,
+            Timestamp: this.clock.now().toISOString(),
+            SignatureVersion: '1',
+            Signature: 'x',
+            SigningCertUrl: 'https://example.invalid/cert',
+            UnsubscribeUrl: 'https://example.invalid/unsub',
+            MessageAttributes: {},
+          },
+        },
+      ],
+    };
+    for (let attempt = 0; attempt < 3 + this.faults.length; attempt++) {
+      try {
+        const [outcome] = await this.ingest(event);
+        if (outcome) this.outcomes.push(outcome);
+        return;
+      } catch {
+        this.clock.advance(this.retryAdvanceMs);
       }
     }
   }

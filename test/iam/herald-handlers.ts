@@ -3,8 +3,10 @@
  * its functions/<name>/index.ts builds it, but over a RecordedWorld's clients:
  * the handler-level scenarios in permissions.test.ts drive these.
  */
+import { createApprovalHandler } from '../../functions/approval/handler';
 import { createDispatchHandler } from '../../functions/dispatch/handler';
 import { createFeedbackHandler } from '../../functions/feedback/handler';
+import { ingestEnvSchema } from '../../functions/ingest/env';
 import { createIngestHandler } from '../../functions/ingest/handler';
 import { createReleaseHandler } from '../../functions/release/handler';
 import { createSendHandler } from '../../functions/send/handler';
@@ -13,6 +15,7 @@ import {
   createSnsPublisher,
   createSqsQueueSender,
 } from '../../functions/shared/aws-ports';
+import { readEnv } from '../../functions/shared/env';
 import { createLogger } from '../../functions/shared/logger';
 import { secretsManagerSource } from '../../functions/shared/secrets';
 import { createUnsubscribeHandler } from '../../functions/unsubscribe/handler';
@@ -44,7 +47,21 @@ export function heraldHandlers(
 
   const ingestEnv = envOf('ingest');
   const ingestClients = world.clientsFor('ingest');
+  // With approval configured, ingest sends proofs: its settings as its entry reads them.
+  const parsedIngestEnv = readEnv(ingestEnvSchema, environments.ingest ?? {});
+  const approvalSettings = parsedIngestEnv.APPROVAL_SETTINGS
+    ? {
+        ...parsedIngestEnv.APPROVAL_SETTINGS,
+        url: ingestEnv('APPROVAL_URL'),
+        secret: secretsManagerSource(ingestClients.secrets, ingestEnv('APPROVAL_SECRET_ARN')),
+        from: ingestEnv('SENDER_FROM'),
+        configurationSet: ingestEnv('SES_CONFIGURATION_SET'),
+        pressListKey: ingestEnv('PRESS_LIST_KEY'),
+        partners: parsedIngestEnv.PARTNER_FILTERS ?? [],
+      }
+    : null;
   const ingestDeps = {
+    ...(approvalSettings ? { ses: ingestClients.ses } : {}),
     s3: ingestClients.s3,
     ddb: ingestClients.ddb,
     publisher: createSnsPublisher(ingestClients.sns, {
@@ -67,6 +84,7 @@ export function heraldHandlers(
       tableName: ingestEnv('LEDGER_TABLE'),
       defaultTimezone: ingestEnv('DEFAULT_TIMEZONE'),
       effectLeaseMs: 60_000,
+      approval: approvalSettings,
     },
   };
 
@@ -157,7 +175,25 @@ export function heraldHandlers(
     settings: { tableName: unsubscribeEnv('LEDGER_TABLE') },
   });
 
+  const approval = environments.approval
+    ? (() => {
+        const approvalEnv = envOf('approval');
+        const clients = world.clientsFor('approval');
+        return createApprovalHandler({
+          ddb: clients.ddb,
+          publisher: createSnsPublisher(clients.sns, {
+            approvals: approvalEnv('APPROVALS_TOPIC_ARN'),
+          }),
+          logger,
+          clock: clock.now,
+          approvalSecret: secretsManagerSource(clients.secrets, approvalEnv('APPROVAL_SECRET_ARN')),
+          settings: { tableName: approvalEnv('LEDGER_TABLE') },
+        });
+      })()
+    : null;
+
   return {
+    approval,
     ingest: createIngestHandler(ingestDeps),
     release,
     dispatch,

@@ -5,7 +5,8 @@
  * out-of-order revision), clock moves past lifts, deliveries, redeliveries of
  * any message, crashes after an effect, ambiguous SES answers and lost
  * schedules; a second property runs two ingests (and a release) at once with
- * every await an interleaving point. After every step and at the end, the
+ * every await an interleaving point; a third configures approval and adds
+ * approvers approving or rejecting through the proof's links. After every step and at the end, the
  * invariants in docs/architecture.md ("Invariants") must hold.
  *
  * CI runs a bounded number of runs with a fixed seed; `HERALD_MODEL_RUNS=500
@@ -519,6 +520,155 @@ describe('the lifecycle against a model', () => {
         }
       }),
       { numRuns: RUNS, seed: SEED + 1, endOnFailure: true },
+    );
+  }, 600_000);
+});
+
+// ── With approval configured ───────────────────────────────────────────────
+
+/**
+ * The same pipeline with `approval` configured (one approval needed, withdrawals at
+ * once): uploads await approval, approvers approve or reject through the proof's links
+ * (the real approval endpoint), clocks move past lifts. Nothing of a revision that did
+ * not go ahead ever reaches anyone, and once settled the invariants above hold for the
+ * revisions that did.
+ */
+interface ApprovalModel {
+  /** Highest revision Herald accepted (awaiting, approved, rejected or withdrawn). */
+  latest: number;
+  /** The revision awaiting approval, if any. */
+  awaiting: number | null;
+  /** Revisions that went ahead (approved, or a withdrawal at once). */
+  goneAhead: number[];
+  withdrawn: boolean;
+}
+
+type ApprovalCmd = fc.AsyncCommand<ApprovalModel, World>;
+const APPROVERS = [
+  { email: 'sam.head@example.org', name: 'Sam Head' },
+  { email: 'ola.duty@example.org', name: 'Ola Duty' },
+];
+
+class UploadForApproval implements ApprovalCmd {
+  constructor(
+    readonly status: 'publish' | 'withdraw',
+    readonly embargo: EmbargoChoice,
+  ) {}
+  check = () => true;
+  async run(model: ApprovalModel, world: World) {
+    const revision = model.latest + 1;
+    const base = statementFor({ now: world.now, latest: model.latest } as Model, {
+      revision: 'next',
+      status: this.status,
+      embargo: this.embargo,
+      variant: revision,
+      off: null,
+    });
+    const outcome = await world.upload({ ...base, revision });
+    const refused = model.withdrawn || (this.status === 'withdraw' && model.latest === 0);
+    if (refused) {
+      expect(outcome?.outcome).toBe('rejected');
+      return;
+    }
+    model.latest = revision;
+    if (this.status === 'withdraw') {
+      expect(outcome?.outcome).toBe('withdrawn');
+      model.withdrawn = true;
+      model.awaiting = null;
+      model.goneAhead.push(revision);
+    } else {
+      expect(outcome?.outcome).toBe('awaiting-approval');
+      model.awaiting = revision;
+    }
+  }
+  toString = () => `upload(${this.status}, ${JSON.stringify(this.embargo)})`;
+}
+
+class Decide implements ApprovalCmd {
+  constructor(
+    readonly approver: number,
+    readonly approve: boolean,
+  ) {}
+  check = (model: Readonly<ApprovalModel>) => model.awaiting !== null;
+  async run(model: ApprovalModel, world: World) {
+    const revision = model.awaiting ?? 0;
+    const who = APPROVERS[this.approver % APPROVERS.length]?.email ?? '';
+    const links = await world.proofLinks(who, ID, revision);
+    const before = world.log.length;
+    const page = await world.follow(
+      this.approve ? links.approve : links.reject,
+      'POST',
+      this.approve ? {} : { reason: 'Not yet.' },
+    );
+    expect(page.statusCode).toBe(200);
+    await world.pump();
+    model.awaiting = null;
+    if (this.approve) {
+      model.goneAhead.push(revision);
+      expect(world.outcomes.at(-1)).toMatchObject({
+        revision,
+        outcome: expect.stringMatching(/^(published|corrected)$/),
+      });
+    } else {
+      expect(world.outcomes.at(-1)).toMatchObject({ revision, outcome: 'rejected' });
+      expect(world.log.length).toBe(before);
+    }
+  }
+  toString = () => `${this.approve ? 'approve' : 'reject'}(${this.approver})`;
+}
+
+class AdvanceApproval implements ApprovalCmd {
+  constructor(readonly hours: number) {}
+  check = () => true;
+  async run(_model: ApprovalModel, world: World) {
+    await world.advance(this.hours * HOUR);
+    await world.pump();
+  }
+  toString = () => `advance(${this.hours}h)`;
+}
+
+const approvalCommands = fc.commands<ApprovalModel, World, false>(
+  [
+    fc
+      .record({
+        status: fc.constantFrom(
+          'publish' as const,
+          'publish' as const,
+          'publish' as const,
+          'withdraw' as const,
+        ),
+        embargo: embargoChoice,
+      })
+      .map((u) => new UploadForApproval(u.status, u.embargo)),
+    fc.tuple(fc.nat({ max: 1 }), fc.boolean()).map(([i, ok]) => new Decide(i, ok)),
+    fc.tuple(fc.nat({ max: 1 }), fc.constant(true)).map(([i, ok]) => new Decide(i, ok)),
+    fc.integer({ min: 1, max: 30 }).map((h) => new AdvanceApproval(h)),
+  ],
+  { maxCommands: 12, size: '+1' },
+);
+
+describe('the lifecycle with approval, against a model', () => {
+  it('sends nothing of a revision that did not go ahead, and keeps every invariant for those that did', async () => {
+    await fc.assert(
+      fc.asyncProperty(approvalCommands, async (cmds) => {
+        const world = new World(START, { approval: { approvers: APPROVERS } });
+        const model: ApprovalModel = { latest: 0, awaiting: null, goneAhead: [], withdrawn: false };
+        await fc.asyncModelRun(() => ({ model, real: world }), cmds);
+        await world.advance(31 * HOUR);
+        await world.drain({ pastLifts: true });
+
+        const revisionsSeen = world.log.flatMap((o) =>
+          o.kind === 'latest' ? [o.latest.revision] : [o.revision],
+        );
+        for (const revision of revisionsSeen) expect(model.goneAhead).toContain(revision);
+        const settled: Model = {
+          ...freshModel(world),
+          latest: model.goneAhead.at(-1) ?? 0,
+          withdrawn: model.withdrawn,
+        };
+        checkSettled(settled, world);
+      }),
+      { numRuns: Math.max(10, Math.floor(RUNS / 2)), seed: SEED + 2, endOnFailure: true },
     );
   }, 600_000);
 });

@@ -172,6 +172,57 @@ export async function commitRevision(
   return { ...lock, head };
 }
 
+/**
+ * A revision was accepted to await approval: the head's latest and awaiting revision
+ * move to it (core/lifecycle `headAwaiting`); what is in force does not. Only while we
+ * hold the lock; returns the lock with the head as it now is.
+ */
+export async function commitAwaiting(
+  ledger: Ledger,
+  lock: StatementLock,
+  next: LifecycleHead,
+  facts: { headline: string; sha256: string; now: Date },
+): Promise<StatementLock> {
+  const now = facts.now.toISOString();
+  await updateLocked(ledger, lock, {
+    UpdateExpression:
+      'SET id = :id, headline = if_not_exists(headline, :headline), latestRevision = :latest, latestSha256 = :sha, #current = if_not_exists(#current, :current), awaitingRevision = :awaiting, reached = if_not_exists(reached, :reached), updatedAt = :now, createdAt = if_not_exists(createdAt, :now)',
+    ExpressionAttributeNames: { '#current': 'current' },
+    ExpressionAttributeValues: {
+      ':id': next.id,
+      ':headline': facts.headline,
+      ':latest': next.latestRevision,
+      ':sha': facts.sha256,
+      ':current': next.current,
+      ':awaiting': next.awaitingRevision,
+      ':reached': next.reached,
+      ':now': now,
+    },
+  });
+  const head: StatementHead = {
+    ...next,
+    headline: lock.head?.headline ?? facts.headline,
+    latestSha256: facts.sha256,
+    releasedAt: lock.head?.releasedAt ?? null,
+    createdAt: lock.head?.createdAt ?? now,
+    updatedAt: now,
+  };
+  return { ...lock, head };
+}
+
+/** The awaiting revision was rejected: nothing awaits any more (under the lock). */
+export async function clearAwaiting(
+  ledger: Ledger,
+  lock: StatementLock,
+  now: Date,
+): Promise<StatementLock> {
+  await updateLocked(ledger, lock, {
+    UpdateExpression: 'SET awaitingRevision = :none, updatedAt = :now',
+    ExpressionAttributeValues: { ':none': null, ':now': now.toISOString() },
+  });
+  return lock.head ? { ...lock, head: { ...lock.head, awaitingRevision: null } } : lock;
+}
+
 /** A release has begun: a withdrawal from now on takes public files back even if it dies midway. */
 export async function recordReleaseStart(
   ledger: Ledger,
@@ -243,6 +294,7 @@ const revisionItemSchema = z.object({
   sourceKey: z.string(),
   sourceVersion: z.nullable(z.string()),
   receivedAt: z.string(),
+  uploadedBy: z.optional(z.nullable(z.string())),
   plan: z.optional(z.nullable(planSchema)),
   warnings: z.optional(z.array(issueSchema)),
   complete: z.boolean(),
@@ -260,7 +312,12 @@ export interface RevisionItem {
   /** versionId, else eTag, of the uploaded file. */
   sourceVersion: string | null;
   receivedAt: string;
-  /** The plan decided when it was accepted; a resumed attempt carries it out. */
+  /** Who put the file in the bucket (the S3 event's principal), when known. */
+  uploadedBy: string | null;
+  /**
+   * The plan decided when it was accepted (a resumed attempt carries it out); for a
+   * revision that awaited approval, the plan decided when it was approved.
+   */
   plan: RevisionPlan | null;
   warnings: Issue[];
   /** Every effect done (or the revision was superseded before it ran): a duplicate does nothing. */
@@ -281,6 +338,7 @@ export function parseRevisionItem(item: Record<string, unknown>): RevisionItem {
     sourceKey: r.sourceKey,
     sourceVersion: r.sourceVersion,
     receivedAt: r.receivedAt,
+    uploadedBy: r.uploadedBy ?? null,
     plan: r.plan ?? null,
     warnings: r.warnings ?? [],
     complete: r.complete,
@@ -307,7 +365,9 @@ export async function getRevision(
 /** Records an accepted revision and its plan (under the statement lock: a plain put). */
 export async function putRevision(
   ledger: Ledger,
-  item: Omit<RevisionItem, 'complete' | 'completedAt' | 'outcome'>,
+  item: Omit<RevisionItem, 'complete' | 'completedAt' | 'outcome' | 'uploadedBy'> & {
+    uploadedBy?: string | null;
+  },
 ): Promise<void> {
   await ledger.ddb.send(
     new PutCommand({
@@ -317,6 +377,34 @@ export async function putRevision(
         pk: statementPk(item.id),
         sk: revisionSk(item.revision),
         complete: false,
+      },
+    }),
+  );
+}
+
+/**
+ * An approved revision goes ahead: its item takes the plan decided at approval and is
+ * unfinished again until that plan has been carried out.
+ */
+export async function startApprovedRevision(
+  ledger: Ledger,
+  id: string,
+  revision: number,
+  facts: { plan: RevisionPlan; warnings: Issue[]; now: Date },
+): Promise<void> {
+  await ledger.ddb.send(
+    new UpdateCommand({
+      TableName: ledger.tableName,
+      Key: { pk: statementPk(id), sk: revisionSk(revision) },
+      UpdateExpression:
+        'SET #plan = :plan, warnings = :warnings, kind = :kind, complete = :false, approvedAt = :now REMOVE outcome, completedAt',
+      ExpressionAttributeNames: { '#plan': 'plan' },
+      ExpressionAttributeValues: {
+        ':plan': facts.plan,
+        ':warnings': facts.warnings,
+        ':kind': facts.plan.kind,
+        ':false': false,
+        ':now': facts.now.toISOString(),
       },
     }),
   );

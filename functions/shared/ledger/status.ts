@@ -4,6 +4,7 @@
  * summary is pure and lives in core/status.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type ApprovalItem, parseApprovalItem } from './approvals';
 import { HEAD_SK, type Ledger, statementPk } from './client';
 import { type EffectItem, parseEffectItem } from './effects';
 import { parseSendItem, type SendItem } from './sends';
@@ -20,6 +21,8 @@ export interface StatementLedgerItems {
   revisions: RevisionItem[];
   effects: EffectItem[];
   sends: SendItem[];
+  /** Approval decisions (`appr#<rev>#<approver>`). */
+  approvals: ApprovalItem[];
   /** Items under the statement's key with a sort key this version does not know. */
   other: Array<Record<string, unknown>>;
 }
@@ -39,6 +42,7 @@ export async function readStatementItems(
     revisions: [],
     effects: [],
     sends: [],
+    approvals: [],
     other: [],
   };
   let startKey: Record<string, unknown> | undefined;
@@ -65,5 +69,6 @@ function sortItem(into: StatementLedgerItems, item: Record<string, unknown>): vo
   else if (sk.startsWith('rev#')) into.revisions.push(parseRevisionItem(item));
   else if (sk.startsWith('fx#')) into.effects.push(parseEffectItem(item));
   else if (sk.startsWith('sent#')) into.sends.push(parseSendItem(item));
+  else if (sk.startsWith('appr#')) into.approvals.push(parseApprovalItem(item));
   else into.other.push(item);
 }
