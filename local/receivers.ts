@@ -8,6 +8,8 @@
  *   lines to `website/hooks.jsonl` (header names lower-case, as received).
  * - `/unsubscribe`: the unsubscribe handler, served by converting each Node request to a
  *   Lambda Function URL event (GET confirm page, POST one-click).
+ * - everything else: the pages handler when one is set (`setPages`: the newsroom console,
+ *   local/console/), else a page of links at `/`.
  *
  * Endpoint URLs in the config are never contacted. Tests can make a receiver answer 500
  * (`failNext`) to exercise SNS retries and dead letters.
@@ -39,6 +41,13 @@ export interface HookRecord {
   receivedAt: string;
 }
 
+/** Serves every request the receivers do not (the newsroom console); `body` is already read. */
+export type PagesHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+) => Promise<void>;
+
 export interface ReceiversOptions {
   port: number;
   stateDir: string;
@@ -58,6 +67,8 @@ export interface Receivers extends RunningServer {
   /** https:// (core/mime requires it for List-Unsubscribe); same port, TLS detected per connection. */
   readonly unsubscribeUrl: string;
   setUnsubscribeHandler(handler: UnsubscribeHandler): void;
+  /** Serves every other path with `handler` (the newsroom console). */
+  setPages(handler: PagesHandler): void;
   /** The next `times` requests to `target` ('website' or a partner name) get a 500. */
   failNext(target: string, times?: number): void;
   /** Records per partner, in arrival order (also in the .jsonl files). */
@@ -175,6 +186,7 @@ function writeFunctionUrlResult(res: ServerResponse, result: LambdaFunctionURLRe
 
 export async function startReceivers(options: ReceiversOptions): Promise<Receivers> {
   let unsubscribe = options.unsubscribe;
+  let pages: PagesHandler | undefined;
   const failures = new Map<string, number>();
   const partners = new Map<string, PartnerRecord[]>();
   const hooks: HookRecord[] = [];
@@ -224,6 +236,7 @@ export async function startReceivers(options: ReceiversOptions): Promise<Receive
         const result = await unsubscribe(toFunctionUrlEvent(req, body, options.now()));
         return writeFunctionUrlResult(res, result);
       }
+      if (pages) return pages(req, res, body);
       if (url.pathname === '/' && req.method === 'GET') {
         const links = Object.entries(options.links ?? {})
           .map(([label, href]) => `<li><a href="${href}">${label}</a></li>`)
@@ -271,6 +284,9 @@ export async function startReceivers(options: ReceiversOptions): Promise<Receive
     unsubscribeUrl: `https://127.0.0.1:${running.port}/unsubscribe`,
     setUnsubscribeHandler(handler) {
       unsubscribe = handler;
+    },
+    setPages(handler) {
+      pages = handler;
     },
     failNext(target, times = 1) {
       failures.set(target, (failures.get(target) ?? 0) + times);

@@ -160,6 +160,10 @@ export interface LocalStack {
   /** Advances past every pending embargo lift; resolves with the new time (null if none). */
   fastForward(): Promise<Date | null>;
   summary(): StackSummary;
+  /** Calls `listener` whenever something observable happened (as `options.onChange`); returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+  /** The bookkeeping behind `summary()`: uploads, press jobs, send batches, releases. */
+  readonly records: StackRecords;
   readonly faults: {
     /** The next `times` SendRawEmail calls (to `recipient`) throw before reaching SES. */
     failSend(options?: { recipient?: string; times?: number; errorName?: string }): void;
@@ -276,11 +280,15 @@ async function startInLockedFolder(
   const tracker = new WorkTracker();
   const jsonl = new JsonlWriter();
   const logs = createLocalLogs(stateDir, options.logLevel ?? 'INFO');
+  const listeners = new Set<() => void>();
   const records = new StackRecords({
     stateDir,
     jsonl,
     deadLettersPath: paths.deadLetters,
-    changed: () => options.onChange?.(),
+    changed: () => {
+      options.onChange?.();
+      for (const listener of listeners) listener();
+    },
   });
   const resources = localResources();
 
@@ -447,6 +455,11 @@ async function startInLockedFolder(
       await drain();
       return at;
     },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    records,
     summary() {
       return records.summary({
         outbox,
