@@ -42,6 +42,8 @@ export class StackRecords {
   readonly pressJobs = new Map<string, PressJob>();
   /** `<id>#<rev>` → why its press job was dead-lettered (e.g. the press list is missing). */
   readonly pressFailures = new Map<string, string>();
+  /** Statement id → the first press-list problem dispatch reported to ops for it. */
+  readonly pressListProblems = new Map<string, string>();
   /** Lower-case email → the journalist as the press list names them (from send batches). */
   readonly journalists = new Map<string, Recipient>();
   /** `<id>#<rev>` → lower-case emails queued for sending. */
@@ -66,7 +68,15 @@ export class StackRecords {
     }
     if (letter.source === 'queue:press') {
       const job = pressJobOf(letter.body);
-      if (job) this.pressFailures.set(revisionKey(job.id, job.revision), letter.reason);
+      if (job) {
+        const problem = this.pressListProblems.get(job.id);
+        this.pressFailures.set(
+          revisionKey(job.id, job.revision),
+          problem
+            ? `the press list could not be read: ${problem}`
+            : `the press job failed after ${letter.attempts} attempts (see dead-letters.jsonl and ops.jsonl)`,
+        );
+      }
     }
     await this.options.jsonl.append(this.options.deadLettersPath, letter);
     this.changed();
@@ -81,6 +91,12 @@ export class StackRecords {
 
   notePublished(notification: Notification): void {
     this.published.push(notification);
+    // dispatch reports an unreadable press list to ops before it gives up on the job.
+    const listFor = /press list problems .* for (\S+)$/.exec(notification.subject ?? '')?.[1];
+    if (notification.topic === 'ops' && listFor) {
+      const first = /^\s+(?:\(file\)|line \d+): (.+)$/m.exec(notification.body)?.[1];
+      if (first) this.pressListProblems.set(listFor, first);
+    }
     if (
       notification.topic === 'partners' &&
       notification.attributes.type?.StringValue === 'statement.released'

@@ -154,10 +154,7 @@ export function pressNote(
   failure: string | undefined,
   counts: { selected: number; failed: number; skipped: number },
 ): string {
-  if (failure !== undefined) {
-    // "PressListUnreadableError: The press list … could not be read: …" → the sentence.
-    return failure.replace(/^[A-Za-z]+Error: /, '');
-  }
+  if (failure !== undefined) return failure;
   if (job === undefined) {
     return kind === 'withdrawn'
       ? 'no journalist had been sent the statement, so there was nobody to send a kill notice to'

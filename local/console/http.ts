@@ -155,7 +155,7 @@ export async function formFile(
   const form = await new Request('http://127.0.0.1/', {
     method: 'POST',
     headers: { 'content-type': type },
-    body,
+    body: new Uint8Array(body),
   }).formData();
   const file = form.get(field);
   if (file === null || typeof file === 'string') return null;
