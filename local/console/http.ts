@@ -4,8 +4,10 @@
  * assets, and the server-sent events that tell open pages to refresh.
  */
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { PortInUseError } from '../errors';
 
 /** Pages load only what the console serves; frames only from the console (the email previews). */
 const PAGE_CSP = [
@@ -160,4 +162,22 @@ export async function formFile(
   const file = form.get(field);
   if (file === null || typeof file === 'string') return null;
   return { name: file.name, bytes: Buffer.from(await file.arrayBuffer()) };
+}
+
+/** Listens on 127.0.0.1 (0: any free port); a taken port is a PortInUseError naming `flag`. */
+export function listenOnLoopback(
+  server: Server,
+  port: number,
+  service: string,
+  flag: string,
+): Promise<{ port: number; url: string }> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, service, flag) : error),
+    );
+    server.listen(port, '127.0.0.1', () => {
+      const actual = (server.address() as AddressInfo).port;
+      resolve({ port: actual, url: `http://127.0.0.1:${actual}` });
+    });
+  });
 }

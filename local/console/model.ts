@@ -7,7 +7,6 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Channels } from '../../core/lifecycle/types';
-import { MEASURES, PLATFORM_NAMES, PLATFORMS } from '../../core/social/counting';
 import { formatEmbargoTime } from '../../core/statement/embargo';
 import { type StatementState, summariseStatement } from '../../core/status';
 import type { EmbargoInfo, Issue, SocialCopy } from '../../core/types';
@@ -16,6 +15,7 @@ import { renderedPrefix } from '../../functions/shared/messages';
 import { readJsonl } from '../jsonl';
 import type { LocalStack } from '../stack';
 import { pressNote, revisionKey, type StatementOutcome } from '../summary';
+import { type SocialPostView, socialViews } from './social';
 
 /** The ledger's states, and the one approval adds (a revision waiting for an approver). */
 export type ConsoleState = StatementState | 'awaiting-approval';
@@ -37,15 +37,7 @@ export interface Journalist {
   outlet: string | null;
 }
 
-export interface SocialPostView {
-  platform: string;
-  text: string;
-  measured: number;
-  limit: number;
-  unit: string;
-  ok: boolean;
-  notBefore: string | null;
-}
+export type { SocialPostView } from './social';
 
 export interface PartnerMessageView {
   type: string;
@@ -413,21 +405,4 @@ async function socialOf(
     return null;
   }
   return socialViews(copy);
-}
-
-/** Each platform's post with its length as that platform counts it. */
-export function socialViews(copy: SocialCopy): SocialPostView[] {
-  return PLATFORMS.map((platform) => {
-    const post = copy[platform];
-    const measure = MEASURES[platform](post.text);
-    return {
-      platform: PLATFORM_NAMES[platform],
-      text: post.text,
-      measured: measure.measured,
-      limit: measure.limit,
-      unit: measure.unit,
-      ok: measure.ok,
-      notBefore: post.notBefore,
-    };
-  });
 }

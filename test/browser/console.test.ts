@@ -4,10 +4,13 @@
  * journalists; its email opens as sent (desktop, phone, dark, text); axe finds no
  * WCAG 2.1 AA violation on any of these pages.
  */
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { previewState } from '../../cli/preview';
 import { attachConsole, type NewsroomConsole } from '../../local/console';
+import { startPreviewServer } from '../../local/console/preview';
 import { EXAMPLES, startTestStack, type TestStack } from '../helpers/local-stack';
 import { type AxeViolation, type Browser, DESKTOP, launchBrowser, runAxe } from './browser';
 
@@ -142,5 +145,33 @@ describe('the newsroom console in Chromium', { timeout: 120_000 }, () => {
       '“notes.txt” is not a .json file',
     );
     expect(stack.uploads.map((u) => u.file)).toEqual([SEED]);
+  });
+
+  it('herald preview follows the file as it is saved, and is accessible', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-preview-'));
+    const file = join(dir, 'draft.json');
+    await copyFile(join(EXAMPLES, SEED), file);
+    const preview = await startPreviewServer({
+      file,
+      port: 0,
+      load: () => previewState(file, { now: new Date('2024-02-20T09:00:00Z') }),
+      debounceMs: 20,
+    });
+    try {
+      const { page } = browser;
+      await page.goto(`${preview.url}/`);
+      expect(await page.locator('.notice').textContent()).toBe('Valid.');
+      await expectAccessible('the preview');
+      // The page listens for changes; a save with a problem shows it beside the preview.
+      await page.waitForFunction(() => document.body.dataset.liveEvents === '/events');
+      const draft = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      await writeFile(file, JSON.stringify({ ...draft, headline: 'x'.repeat(150) }));
+      await page.locator('.issues-error').waitFor();
+      expect(await page.locator('.warning').first().textContent()).toMatch(/^Not valid: /);
+      await expectAccessible('the preview with problems');
+    } finally {
+      await preview.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
