@@ -14,8 +14,11 @@ export const DEMO_START = new Date('2024-02-20T09:00:00Z');
 
 export function clockLine(stack: LocalStack, demo: boolean): string {
   const now = formatInstant(stack.clock.now(), stack.config.timezone);
-  return demo
-    ? `The demo believes it is ${now}: the examples were written for February 2024, so its clock starts there and runs on (--now picks another time).`
+  if (demo) {
+    return `The demo believes it is ${now}: the examples were written for February 2024, so its clock starts there and runs on (--now picks another time).`;
+  }
+  return stack.clock.mode === 'frozen'
+    ? `This run's clock stands at ${now} (only --fast-forward moves it).`
     : `The local stack's clock says ${now}.`;
 }
 

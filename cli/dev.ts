@@ -21,6 +21,7 @@ import { loadConfigFile } from '../core/config/load';
 import { ConfigError } from '../core/errors';
 import { validateFilterPolicy } from '../core/filter-policy';
 import { formatEmbargoTime } from '../core/statement/embargo';
+import { formatInstant } from '../core/status/time';
 import type { Issue } from '../core/types';
 import { frozenClock, runningClock } from '../local/clock';
 import { attachConsole } from '../local/console';
@@ -235,7 +236,7 @@ async function runDev(files: string[], options: DevOptions): Promise<void> {
       if (!options.json) {
         out.write(
           at
-            ? `Fast-forwarded the clock to ${at.toISOString()}: every embargo has lifted.\n`
+            ? `Fast-forwarded the clock to ${formatInstant(at, stack.config.timezone)}: every embargo has lifted.\n`
             : 'Fast-forward: no embargo was waiting.\n',
         );
         printer.settle(stack);
