@@ -163,7 +163,8 @@ function partnersSummary(r: RevisionView): Html {
 function websiteSummary(r: RevisionView, zone: string): Html {
   if (r.website.length > 0) {
     return html`<ul class="plain">${r.website.map(
-      (w) => html`<li>${w.type} at ${zoneTime(w.receivedAt, zone)}</li>`,
+      (w) =>
+        html`<li>${w.type === 'statement.withdrawn' ? 'Told to take it down' : w.type === 'statement.released' ? 'Told to publish it' : 'Told'} (${w.type}) at ${zoneTime(w.receivedAt, zone)}</li>`,
     )}</ul>`;
   }
   if (r.channels && !r.channels.website && r.kind !== 'withdrawn') {
