@@ -1,27 +1,36 @@
 /**
  * `herald dev` (= `npm start`): the whole pipeline on this machine (local/stack.ts).
  *
- * Interactive: starts the stack on fixed ports, uploads the example statements in order,
- * shows what happened to each, then watches `dropbox/` until Ctrl-C.
+ * Interactive: starts the stack on fixed ports with the newsroom console
+ * (local/console/), uploads the example statements in order (on the demo clock: see
+ * cli/demo.ts), shows what happened to each, then watches `dropbox/` until Ctrl-C.
  * `--once`: processes only the given files, waits until all immediate work is done, prints
  * the outcome (`--json` for machines) and exits 0, even when files were rejected; non-zero
  * only when the run itself failed.
+ *
+ * The state folder is locked while a stack runs (local/state-lock.ts): a second start
+ * against it stops before changing anything. A previous run's outputs are kept in
+ * `previous-run/` unless `--fresh` says to delete them.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../core/config/load';
 import { ConfigError } from '../core/errors';
 import { validateFilterPolicy } from '../core/filter-policy';
 import { formatEmbargoTime } from '../core/statement/embargo';
+import { formatInstant } from '../core/status/time';
 import type { Issue } from '../core/types';
 import { approvePending } from '../local/approve-by';
 import { frozenClock, runningClock } from '../local/clock';
+import { attachConsole } from '../local/console';
 import { watchDropbox } from '../local/dropbox';
 import { DEFAULT_PORTS, type PortName } from '../local/emulators';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { type StatementSummary, toJsonReport } from '../local/summary';
+import { clockLine, DEMO_START, moveToNextLift, nextLift } from './demo';
 import { describeError, UsageError } from './output';
 
 interface DevOptions {
@@ -29,7 +38,8 @@ interface DevOptions {
   json?: boolean;
   config: string;
   pressList: string;
-  stateDir: string;
+  stateDir?: string;
+  fresh?: boolean;
   now?: string;
   fastForward?: boolean;
   dropbox: string;
@@ -71,7 +81,14 @@ export function registerDevCommand(program: Command): void {
       'the press list uploaded as the bucket press list',
       'examples/press.csv',
     )
-    .option('--state-dir <dir>', 'where outputs and emulator data go', '.herald')
+    .option(
+      '--state-dir <dir>',
+      'where outputs and emulator data go (default .herald; with --once, .herald/once)',
+    )
+    .option(
+      '--fresh',
+      "delete the previous run's outputs instead of keeping them in <state-dir>/previous-run/",
+    )
     .option('--now <ISO time>', 'pretend the time is this (e.g. 2024-02-20T09:00:00Z)')
     .option(
       '--fast-forward',
@@ -99,7 +116,7 @@ export function registerDevCommand(program: Command): void {
     )
     .option(
       '--http-port <port>',
-      `local receivers and unsubscribe pages port (default ${DEFAULT_PORTS.http})`,
+      `newsroom console, local receivers and unsubscribe pages port (default ${DEFAULT_PORTS.http})`,
       parsePort('--http-port'),
     )
     .action(async (files: string[], options: DevOptions) => {
@@ -180,15 +197,20 @@ async function runDev(files: string[], options: DevOptions): Promise<void> {
   const out = process.stdout;
   const live = !options.once && out.isTTY === true;
   const printer = new SummaryPrinter(out, live);
+  // The examples tell their story before the seed's lift unless a time is given.
+  const demo = !options.once && files.length === 0 && now === undefined;
   let stack: LocalStack | undefined;
   stack = await startLocalStack({
-    stateDir: options.stateDir,
+    // --once has its own folder, so it can run beside `npm start`.
+    stateDir: options.stateDir ?? (options.once ? join('.herald', 'once') : '.herald'),
     config,
     pressList,
-    // --once never needs fixed ports (nobody opens the inbox), so it can run beside `npm start`.
+    // --once never needs fixed ports (nothing is served after it exits).
     ports: ports(options, options.once === true),
     // --once: a frozen clock, so nothing lifts unless --fast-forward says so.
-    clock: options.once ? frozenClock(now ?? new Date()) : runningClock(now),
+    clock: options.once ? frozenClock(now ?? new Date()) : runningClock(demo ? DEMO_START : now),
+    fresh: options.fresh === true,
+    command: options.once ? 'herald dev --once' : 'herald dev (npm start)',
     ...(options.json
       ? {}
       : {
@@ -198,11 +220,18 @@ async function runDev(files: string[], options: DevOptions): Promise<void> {
         }),
   });
   const stateDir = displayPath(stack.paths.stateDir);
+  const newsroom = options.once
+    ? undefined
+    : attachConsole(stack, {
+        demo,
+        onClockMoved: () => {
+          if (stack) out.write(`Clock moved to the lift. ${clockLine(stack, demo)}\n`);
+        },
+        onUpload: (name) => out.write(`Console: uploading ${name}…\n`),
+      });
 
   try {
-    if (!options.json) {
-      out.write(`Herald local stack is running. Inbox: ${stack.endpoints.inbox}\n`);
-    }
+    if (!options.json) out.write(startLines(stack, stateDir, newsroom?.url, demo));
     for (const { path, body } of bodies) {
       await stack.upload(basename(path), body);
       await stack.drain();
@@ -215,7 +244,7 @@ async function runDev(files: string[], options: DevOptions): Promise<void> {
       if (!options.json) {
         out.write(
           at
-            ? `Fast-forwarded the clock to ${at.toISOString()}: every embargo has lifted.\n`
+            ? `Fast-forwarded the clock to ${formatInstant(at, stack.config.timezone)}: every embargo has lifted.\n`
             : 'Fast-forward: no embargo was waiting.\n',
         );
         printer.settle(stack);
@@ -226,7 +255,7 @@ async function runDev(files: string[], options: DevOptions): Promise<void> {
       out.write(`${JSON.stringify(toJsonReport(summary), null, 2)}\n`);
       return;
     }
-    out.write(footer(stack, stateDir, summary.deadLetters, summary.duplicateEmails));
+    out.write(footer(stack, stateDir, summary.deadLetters, summary.duplicateEmails, newsroom?.url));
     if (options.once) return;
 
     const dropbox = await watchDropbox({
@@ -243,13 +272,16 @@ async function runDev(files: string[], options: DevOptions): Promise<void> {
     out.write(
       `Watching ${displayPath(dropbox.directory)}/: drop a statement JSON there to send it. Press Ctrl-C to stop.\n`,
     );
+    const keys = listenForEnter(stack, demo, out);
     await new Promise<void>((done) => {
       process.once('SIGINT', () => done());
       process.once('SIGTERM', () => done());
     });
+    keys?.close();
     dropbox.close();
     out.write('\nStopping…\n');
   } finally {
+    newsroom?.close();
     await stack.stop();
   }
   if (!options.json) out.write(`Stopped. Everything that happened is in ${stateDir}/\n`);
@@ -281,15 +313,77 @@ function displayPath(path: string): string {
   return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
 }
 
+/** What the terminal says first: which folder, what happened to the last run, where to look, what time it is. */
+function startLines(
+  stack: LocalStack,
+  stateDir: string,
+  consoleUrl: string | undefined,
+  demo: boolean,
+): string {
+  const lines: string[] = [];
+  if (stack.staleLock) {
+    lines.push(
+      `A previous Herald (pid ${stack.staleLock.pid}, started ${stack.staleLock.startedAt}) had stopped without releasing ${stateDir}/; this run took it over.`,
+    );
+  }
+  if (stack.previousRun.action === 'kept' && stack.previousRun.path) {
+    lines.push(
+      `Kept the previous run's outputs in ${displayPath(stack.previousRun.path)}/ (only the last run is kept; --fresh deletes them instead).`,
+    );
+  } else if (stack.previousRun.action === 'deleted') {
+    lines.push(`Deleted the previous run's outputs in ${stateDir}/ (--fresh).`);
+  }
+  if (consoleUrl) {
+    lines.push(`Herald local stack is running. Newsroom console: ${consoleUrl}`);
+    lines.push(`(The SES emulator's own inbox is at ${stack.endpoints.inbox}.)`);
+  } else {
+    lines.push(
+      `Herald local stack is running for this command only (outputs in ${stateDir}/; nothing is served after it ends).`,
+    );
+  }
+  lines.push(clockLine(stack, demo));
+  return `${lines.join('\n')}\n`;
+}
+
+/** On a terminal, Enter moves the clock to the next embargo lift (as the console's button does). */
+function listenForEnter(stack: LocalStack, demo: boolean, out: NodeJS.WriteStream) {
+  const lift = nextLift(stack);
+  if (lift) {
+    out.write(
+      `Next embargo lift: ${lift.label}.${process.stdin.isTTY ? ' Press Enter to move the clock there (or use the console).' : ' The console can move the clock there.'}\n`,
+    );
+  }
+  if (!process.stdin.isTTY) return undefined;
+  const keys = createInterface({ input: process.stdin });
+  keys.on('line', () => {
+    void (async () => {
+      const moved = await moveToNextLift(stack);
+      if (!moved) {
+        out.write(`No embargo is waiting to lift. ${clockLine(stack, demo)}\n`);
+        return;
+      }
+      out.write(`Clock moved to the lift. ${clockLine(stack, demo)}\n`);
+      const after = nextLift(stack);
+      if (after) out.write(`Next embargo lift: ${after.label}. Press Enter to move there.\n`);
+    })().catch((error: unknown) =>
+      out.write(`Could not move the clock: ${describeError(error)}\n`),
+    );
+  });
+  return keys;
+}
+
 function footer(
   stack: LocalStack,
   stateDir: string,
   deadLetters: number,
   duplicates: number,
+  consoleUrl: string | undefined,
 ): string {
   const lines = [
     '',
-    `Read the journalists' emails in the inbox: ${stack.endpoints.inbox}`,
+    ...(consoleUrl
+      ? [`See every statement, audience and email in the newsroom console: ${consoleUrl}`]
+      : []),
     `Everything is in ${stateDir}/: outbox/ (every email, with its headers), partners/ (what each partner got), website/hooks.jsonl, ops.jsonl.`,
   ];
   if (stack.config.approval) {
@@ -307,7 +401,9 @@ function footer(
   const pending = stack.scheduler.pending();
   if (pending.length > 0) {
     lines.push(
-      `${pending.length} embargo(es) will lift at their time while this runs (or use --now and --fast-forward).`,
+      consoleUrl
+        ? `${pending.length} embargo(es) will lift at their time while this runs.`
+        : `${pending.length} embargo(es) had not lifted when this run ended (--fast-forward moves the clock past them).`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -342,7 +438,11 @@ export function describeStatement(s: StatementSummary, timeZone = 'Europe/London
     case 'failed':
       return `✗ ${s.file}: could not be processed (${s.errors[0]?.message ?? 'unknown error'}); see the dead letters.`;
     default: {
-      const press = `${plural(s.press.emailed, 'journalist')} emailed${s.press.skipped > 0 ? `, ${s.press.skipped} skipped` : ''}${s.press.failed > 0 ? `, ${s.press.failed} failed` : ''}`;
+      // Nobody emailed is never a tick: the line says why (press off, no list, no topic match).
+      const press =
+        s.pressNote !== null
+          ? `0 journalists emailed (${s.pressNote})`
+          : `${plural(s.press.emailed, 'journalist')} ${s.outcome === 'withdrawn' ? 'sent the kill notice' : 'emailed'}${s.press.skipped > 0 ? `, ${s.press.skipped} skipped` : ''}${s.press.failed > 0 ? `, ${s.press.failed} failed` : ''}`;
       const partnerCounts = Object.entries(s.partners);
       const notified = partnerCounts.filter(([, n]) => n > 0).map(([p]) => p);
       const partners =
@@ -356,11 +456,19 @@ export function describeStatement(s: StatementSummary, timeZone = 'Europe/London
         : s.release.at
           ? `embargoed: releases at ${formatEmbargoTime(new Date(s.release.at), timeZone)}`
           : s.outcome === 'withdrawn'
-            ? 'release cancelled'
+            ? 'nothing more will be released'
             : 'not released';
-      return `✓ ${name}: ${s.outcome}; ${press}; ${partners}; ${release}.`;
+      return `${s.pressNote !== null ? '⚠' : '✓'} ${name}: ${s.outcome}; ${press}; ${partners}; ${release}.`;
     }
   }
+}
+
+/** What a release at the lift did, from what it published (never more than it did). */
+export function releaseText(done: { website: boolean; partners: boolean }): string {
+  const told = [done.website ? 'the website' : null, done.partners ? 'partners' : null].filter(
+    (x): x is string => x !== null,
+  );
+  return `embargo lifted; released${told.length > 0 ? ` to ${told.join(' and ')}` : ' (public files only)'}${done.website ? '' : '; the website was not told (its channel is off for this statement)'}.`;
 }
 
 function progressBar(done: number, total: number, width = 24): string {
@@ -386,10 +494,10 @@ class SummaryPrinter {
   changed(stack: LocalStack): void {
     const summary = stack.summary();
     summary.statements.forEach((s, i) => {
-      if (this.printed.has(i) && s.release.released && !this.releasedShown.has(i)) {
+      if (this.printed.has(i) && s.releaseDone && !this.releasedShown.has(i)) {
         this.releasedShown.add(i);
         this.clearStatus();
-        this.out.write(`↳ ${s.file}: embargo lifted; released to the website and partners.\n`);
+        this.out.write(`↳ ${s.file}: ${releaseText(s.releaseDone)}\n`);
       }
     });
     if (!this.live) return;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../core/errors';
 import { EXIT, UsageError } from './output';
+import { registerPreviewCommand } from './preview';
 import { registerRenderCommand } from './render';
 import { registerStatusCommand } from './status';
 import { registerValidateCommand } from './validate';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerValidateCommand(program);
   registerRenderCommand(program);
+  registerPreviewCommand(program);
   registerStatusCommand(program);
   return program;
 }

@@ -1,13 +1,19 @@
 /**
- * `herald status <id> --table <name>`: the operator's view of one statement
- * from the ledger. In AWS the table name is the stack output
- * `LedgerTableName`; `--endpoint` points at a local DynamoDB (dynalite) instead.
+ * `herald status <id>`: the operator's view of one statement from the ledger, with
+ * times in the statement's time zone. In AWS, `--table` names the table (the stack
+ * output `LedgerTableName`). Without `--table`, it reads the local stack running in the
+ * state folder (`npm start`): its lock file says where its DynamoDB listens.
+ * `--endpoint` points at any other local DynamoDB (dynalite).
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { loadConfigFile } from '../core/config/load';
 import { HeraldError } from '../core/errors';
 import { formatStatus, type StatementStatus, summariseStatement } from '../core/status';
 import { EXIT, UsageError } from './output';
 import { parseNow } from './validate';
+
+const DEFAULT_STATE_DIR = '.herald';
 
 /** Region for --endpoint when none is given: the local stack's. */
 const LOCAL_REGION = 'eu-west-2';
@@ -18,7 +24,8 @@ export class LedgerReadError extends HeraldError {
 }
 
 interface StatusOptions {
-  table: string;
+  table?: string;
+  stateDir?: string;
   region?: string;
   endpoint?: string;
   json?: boolean;
@@ -32,7 +39,14 @@ export function registerStatusCommand(program: Command): void {
       "Show one statement's revisions, embargo, release, side effects and emails from the ledger.",
     )
     .argument('<id>', 'the statement id')
-    .requiredOption('--table <name>', 'the ledger DynamoDB table (stack output LedgerTableName)')
+    .option(
+      '--table <name>',
+      'the ledger DynamoDB table (stack output LedgerTableName); not needed while `npm start` runs',
+    )
+    .option(
+      '--state-dir <dir>',
+      `without --table: the folder of the running local stack (default ${DEFAULT_STATE_DIR})`,
+    )
     .option('--region <region>', 'AWS region (default: AWS_REGION or your profile)')
     .option(
       '--endpoint <url>',
@@ -42,24 +56,74 @@ export function registerStatusCommand(program: Command): void {
     .option('--now <time>', 'judge embargoes and leases as if it were this ISO 8601 time')
     .action(async (id: string, options: StatusOptions) => {
       const now = parseNow(options.now);
-      const status = await readStatus(id, options, now);
+      const target = await resolveTarget(options);
+      const status = await readStatus(id, target, now);
       if (status === null) {
-        process.stderr.write(`herald: No statement with id "${id}" in table ${options.table}.\n`);
+        process.stderr.write(
+          `herald: No statement with id "${id}" in table ${target.table}${target.local ? ` of the local stack in ${target.local}` : ''}.\n`,
+        );
         process.exitCode = EXIT.invalid;
         return;
       }
       process.stdout.write(
         options.json
-          ? `${JSON.stringify({ table: options.table, ...status }, null, 2)}\n`
+          ? `${JSON.stringify({ table: target.table, ...status }, null, 2)}\n`
           : formatStatus(status),
       );
       process.exitCode = EXIT.ok;
     });
 }
 
+/** Which table to read, where, and the zone for statements without their own. */
+interface StatusTarget {
+  table: string;
+  region?: string | undefined;
+  endpoint?: string | undefined;
+  timeZone: string;
+  /** The state folder of the local stack read, when it is one. */
+  local?: string;
+}
+
+async function resolveTarget(options: StatusOptions): Promise<StatusTarget> {
+  if (options.table !== undefined) {
+    return {
+      table: options.table,
+      region: options.region,
+      endpoint: options.endpoint,
+      timeZone: configTimeZone(),
+    };
+  }
+  const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const { readStateLock } = await import('../local/state-lock');
+  const lock = await readStateLock(stateDir);
+  if (!lock?.endpoints?.dynamodb || !lock.table) {
+    throw new UsageError(
+      `No --table given, and no local stack is running in ${stateDir} (start one with npm start). For the ledger in AWS, pass --table <LedgerTableName> (a stack output).`,
+    );
+  }
+  return {
+    table: lock.table,
+    region: options.region,
+    endpoint: options.endpoint ?? lock.endpoints.dynamodb,
+    timeZone: lock.timezone ?? configTimeZone(),
+    local: stateDir,
+  };
+}
+
+/** The config's time zone when ./herald.config.json is there and valid; else Europe/London. */
+function configTimeZone(): string {
+  if (!existsSync('herald.config.json')) return 'Europe/London';
+  try {
+    return loadConfigFile('herald.config.json').timezone;
+  } catch {
+    // A broken config is validate's business; the report still reads in UK time.
+    return 'Europe/London';
+  }
+}
+
 async function readStatus(
   id: string,
-  options: StatusOptions,
+  options: StatusTarget,
   now: Date,
 ): Promise<StatementStatus | null> {
   if (options.endpoint !== undefined && !/^https?:\/\/[^/]/.test(options.endpoint)) {
@@ -90,7 +154,7 @@ async function readStatus(
       { ddb: createDocumentClient(client), tableName: options.table },
       id,
     );
-    return summariseStatement(items, now);
+    return summariseStatement(items, now, { defaultTimeZone: options.timeZone });
   } catch (error) {
     throw new LedgerReadError(
       `Could not read the ledger table ${options.table}: ${reasonFor(error, options.endpoint, region)}`,

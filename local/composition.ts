@@ -114,6 +114,7 @@ export function composeLocalStack(options: CompositionOptions): LocalComposition
       maxReceiveCount: 3,
       visibilityDelayMs,
       now,
+      onEnqueue: (body) => records.notePressJob(body),
     }),
     send: new LocalQueue({
       name: 'send',

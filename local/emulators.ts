@@ -26,7 +26,7 @@ const PORT_LABELS: Record<PortName, { service: string; flag: string }> = {
   s3: { service: 'S3 emulator', flag: '--s3-port' },
   ses: { service: 'SES inbox', flag: '--ses-port' },
   dynamodb: { service: 'DynamoDB emulator', flag: '--dynamodb-port' },
-  http: { service: 'local receivers and unsubscribe pages', flag: '--http-port' },
+  http: { service: 'newsroom console, local receivers and unsubscribe pages', flag: '--http-port' },
 };
 
 export interface RunningServer {
@@ -88,6 +88,19 @@ function portIsFree(port: number): Promise<boolean> {
       probe.close(() => resolve(true));
     });
   });
+}
+
+/**
+ * Throws PortInUseError for the first fixed port (not 0) that is taken, so a start can
+ * stop before it touches anything. The servers still report a port lost in between.
+ */
+export async function assertPortsFree(ports: Record<PortName, number>): Promise<void> {
+  for (const name of Object.keys(ports) as PortName[]) {
+    const port = ports[name];
+    if (port !== 0 && !(await portIsFree(port))) {
+      throw new PortInUseError(port, PORT_LABELS[name].service, PORT_LABELS[name].flag);
+    }
+  }
 }
 
 export interface S3Emulator extends RunningServer {

@@ -11,6 +11,8 @@
  * - `/approval`: the approval handler, the same way (the links in proof emails).
  * - `POST /2015-03-31/functions/<name>/invocations`: Lambda's Invoke API for the local
  *   functions (`herald approve` and `herald reject` invoke ingest through it).
+ * - everything else: the pages handler when one is set (`setPages`: the newsroom console,
+ *   local/console/), else a page of links at `/`.
  *
  * Endpoint URLs in the config are never contacted. Tests can make a receiver answer 500
  * (`failNext`) to exercise SNS retries and dead letters.
@@ -48,6 +50,12 @@ export type LocalInvoke = (
   invocationType: string,
   payload: string,
 ) => Promise<{ status: number; body: string }>;
+/** Serves every request the receivers do not (the newsroom console); `body` is already read. */
+export type PagesHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+) => Promise<void>;
 
 export interface ReceiversOptions {
   port: number;
@@ -72,6 +80,8 @@ export interface Receivers extends RunningServer {
   readonly approvalUrl: string;
   setApprovalHandler(handler: UnsubscribeHandler): void;
   setInvokeHandler(handler: LocalInvoke): void;
+  /** Serves every other path with `handler` (the newsroom console). */
+  setPages(handler: PagesHandler): void;
   /** The next `times` requests to `target` ('website' or a partner name) get a 500. */
   failNext(target: string, times?: number): void;
   /** Records per partner, in arrival order (also in the .jsonl files). */
@@ -191,6 +201,7 @@ export async function startReceivers(options: ReceiversOptions): Promise<Receive
   let unsubscribe = options.unsubscribe;
   let approval: UnsubscribeHandler | undefined;
   let invoke: LocalInvoke | undefined;
+  let pages: PagesHandler | undefined;
   const failures = new Map<string, number>();
   const partners = new Map<string, PartnerRecord[]>();
   const hooks: HookRecord[] = [];
@@ -252,6 +263,7 @@ export async function startReceivers(options: ReceiversOptions): Promise<Receive
         const answer = await invoke(decodeURIComponent(invoked), type, body.toString('utf8'));
         return send(res, answer.status, answer.body, { 'content-type': 'application/json' });
       }
+      if (pages) return pages(req, res, body);
       if (url.pathname === '/' && req.method === 'GET') {
         const links = Object.entries(options.links ?? {})
           .map(([label, href]) => `<li><a href="${href}">${label}</a></li>`)
@@ -306,6 +318,9 @@ export async function startReceivers(options: ReceiversOptions): Promise<Receive
     },
     setInvokeHandler(handler) {
       invoke = handler;
+    },
+    setPages(handler) {
+      pages = handler;
     },
     failNext(target, times = 1) {
       failures.set(target, (failures.get(target) ?? 0) + times);

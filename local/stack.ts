@@ -13,7 +13,7 @@
  * Everything in-flight is tracked so `drain()` resolves exactly when no work is left that
  * could start more work by itself.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { HeraldConfig } from '../core/config/schema';
@@ -26,7 +26,7 @@ import {
 } from './clients';
 import { frozenClock, type LocalClock, runningClock } from './clock';
 import { composeLocalStack, type LocalComposition } from './composition';
-import { DEFAULT_PORTS, type PortName, startEmulators } from './emulators';
+import { assertPortsFree, DEFAULT_PORTS, type PortName, startEmulators } from './emulators';
 import { LocalStackError, StackStoppedError } from './errors';
 import type { LocalEnvironments } from './functions';
 import { JsonlWriter, readJsonl } from './jsonl';
@@ -46,12 +46,14 @@ import { isIngestRecord, toS3Event } from './s3-events';
 import type { LocalScheduler } from './scheduler';
 import { loadOrCreateSecrets } from './secrets';
 import type { Notification } from './sns-router';
+import { acquireStateLock, type LockInfo, type StateLock } from './state-lock';
 import type { StackSummary, UploadRecord } from './summary';
 import { loadOrCreateTls } from './tls';
 import { WorkTracker } from './tracker';
 
 export type { AwsCall, AwsCallListener } from './aws-calls';
 export { PartnerDeliveryError } from './composition';
+export { StateDirLockedError } from './state-lock';
 export { LOCAL_BUCKET, LOCAL_TABLE };
 
 export interface LocalStackOptions {
@@ -71,8 +73,14 @@ export interface LocalStackOptions {
   /** Overrides config.press.sendRatePerSecond locally (tests use a high rate). */
   sendRatePerSecond?: number;
   logLevel?: LocalLogLevel;
-  /** Remove the previous run's outputs first (the ledger is in memory, so state must match). @default true */
+  /**
+   * What to do with a previous run's outputs (the ledger is in memory, so a new run must
+   * not mix with them): `true` deletes them, `false` moves them to `previous-run/` (and
+   * deletes the run kept there before). @default true
+   */
   fresh?: boolean;
+  /** Who holds the state folder's lock, for the message a second start prints. @default 'a local stack' */
+  command?: string;
   /** Called whenever something observable happened (an outcome, an email, a partner message). */
   onChange?: () => void;
   /**
@@ -103,8 +111,19 @@ export interface LocalStackPaths {
   tlsCert: string;
 }
 
+/** What a start did with the previous run's outputs. */
+export interface PreviousRun {
+  action: 'none' | 'deleted' | 'kept';
+  /** Where they are when kept (`<stateDir>/previous-run`). */
+  path: string | null;
+}
+
 export interface LocalStack {
   readonly config: HeraldConfig;
+  /** What this start did with the previous run's outputs. */
+  readonly previousRun: PreviousRun;
+  /** The lock of a process that had died holding the state folder, which this start replaced. */
+  readonly staleLock: LockInfo | null;
   readonly bucket: string;
   readonly tableName: string;
   readonly clock: LocalClock;
@@ -141,6 +160,10 @@ export interface LocalStack {
   /** Advances past every pending embargo lift; resolves with the new time (null if none). */
   fastForward(): Promise<Date | null>;
   summary(): StackSummary;
+  /** Calls `listener` whenever something observable happened (as `options.onChange`); returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+  /** The bookkeeping behind `summary()`: uploads, press jobs, send batches, releases. */
+  readonly records: StackRecords;
   readonly faults: {
     /** The next `times` SendRawEmail calls (to `recipient`) throw before reaching SES. */
     failSend(options?: { recipient?: string; times?: number; errorName?: string }): void;
@@ -151,7 +174,7 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** Outputs of a previous run; emulator data included, secrets.json kept. */
+/** Outputs of a previous run; emulator data included, secrets.json and tls/ kept. */
 const RUN_OUTPUTS = [
   'outbox',
   'partners',
@@ -162,17 +185,84 @@ const RUN_OUTPUTS = [
   'logs',
 ];
 
+/** Where `fresh: false` keeps the previous run's outputs. */
+export const PREVIOUS_RUN_DIR = 'previous-run';
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Deletes the previous run's outputs, or moves them to previous-run/; says which. */
+async function setAsidePreviousRun(stateDir: string, fresh: boolean): Promise<PreviousRun> {
+  const found = (
+    await Promise.all(
+      RUN_OUTPUTS.map(async (name) => ((await exists(join(stateDir, name))) ? name : null)),
+    )
+  ).filter((name): name is string => name !== null);
+  const kept = join(stateDir, PREVIOUS_RUN_DIR);
+  if (fresh) {
+    await Promise.all(
+      [...found, PREVIOUS_RUN_DIR].map((name) =>
+        rm(join(stateDir, name), { recursive: true, force: true }),
+      ),
+    );
+    return { action: found.length > 0 ? 'deleted' : 'none', path: null };
+  }
+  if (found.length === 0) return { action: 'none', path: null };
+  await rm(kept, { recursive: true, force: true });
+  await mkdir(kept, { recursive: true });
+  for (const name of found) await rename(join(stateDir, name), join(kept, name));
+  return { action: 'kept', path: kept };
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const stateDir = resolve(options.stateDir);
   const config = options.config;
   const ports = { ...DEFAULT_PORTS, ...options.ports };
   const clock = options.clock ?? runningClock(options.now);
 
-  if (options.fresh ?? true) {
-    await Promise.all(
-      RUN_OUTPUTS.map((name) => rm(join(stateDir, name), { recursive: true, force: true })),
-    );
+  // Before anything in the folder changes: one stack per folder, and every fixed port free.
+  const lock = await acquireStateLock(stateDir, options.command ?? 'a local stack');
+  let previousRun: PreviousRun;
+  try {
+    await assertPortsFree(ports);
+    previousRun = await setAsidePreviousRun(stateDir, options.fresh ?? true);
+  } catch (error) {
+    await lock.release();
+    throw error;
   }
+  try {
+    return await startInLockedFolder(options, {
+      stateDir,
+      config,
+      ports,
+      clock,
+      lock,
+      previousRun,
+    });
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startInLockedFolder(
+  options: LocalStackOptions,
+  started: {
+    stateDir: string;
+    config: HeraldConfig;
+    ports: Record<PortName, number>;
+    clock: LocalClock;
+    lock: StateLock;
+    previousRun: PreviousRun;
+  },
+): Promise<LocalStack> {
+  const { stateDir, config, ports, clock, lock, previousRun } = started;
 
   const paths: LocalStackPaths = {
     stateDir,
@@ -190,11 +280,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const tracker = new WorkTracker();
   const jsonl = new JsonlWriter();
   const logs = createLocalLogs(stateDir, options.logLevel ?? 'INFO');
+  const listeners = new Set<() => void>();
   const records = new StackRecords({
     stateDir,
     jsonl,
     deadLettersPath: paths.deadLetters,
-    changed: () => options.onChange?.(),
+    changed: () => {
+      options.onChange?.();
+      for (const listener of listeners) listener();
+    },
   });
   const resources = localResources();
 
@@ -293,8 +387,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
   const { scheduler } = composition;
 
+  // What `herald status` and a second start read: where this stack's ledger and pages are.
+  await lock.update({
+    ports: {
+      s3: emulators.s3.port,
+      ses: emulators.ses.port,
+      dynamodb: emulators.dynamodb.port,
+      http: receivers.port,
+    },
+    endpoints: { dynamodb: emulators.dynamodb.url, http: receivers.url },
+    table: LOCAL_TABLE,
+    timezone: config.timezone,
+  });
+
   const stack: LocalStack = {
     config,
+    previousRun,
+    staleLock: lock.staleFrom,
     bucket: LOCAL_BUCKET,
     tableName: LOCAL_TABLE,
     clock,
@@ -346,6 +455,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await drain();
       return at;
     },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    records,
     summary() {
       return records.summary({
         outbox,
@@ -366,6 +480,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       destroyLocalClients(stackClients);
       await closeServers();
       await logs.close();
+      await lock.release();
     },
   };
   return stack;

@@ -5,6 +5,7 @@
  */
 import type { Issue } from '../core/types';
 import type { IngestOutcome } from '../functions/ingest/types';
+import type { PressJob } from '../functions/shared/messages';
 
 export type StatementOutcome = IngestOutcome['outcome'] | 'pending' | 'failed';
 
@@ -17,10 +18,20 @@ export interface StatementSummary {
   errors: Issue[];
   warnings: Issue[];
   press: { emailed: number; skipped: number; failed: number };
+  /**
+   * Why no journalist was emailed, when none was for a revision that went ahead (the press
+   * channel is off, the press list is missing, no journalist follows the topics…); else null.
+   */
+  pressNote: string | null;
   /** Journalists chosen by dispatch for this revision (for progress bars). */
   pressSelected: number;
   partners: Record<string, number>;
   release: { at: string | null; released: boolean };
+  /**
+   * Once a release by the scheduler or the sweep has finished (null before, and for a
+   * revision ingest released itself): whom it told, statement.released on each topic.
+   */
+  releaseDone: { website: boolean; partners: boolean } | null;
 }
 
 export interface StackSummary {
@@ -45,6 +56,15 @@ export interface SummaryInputs {
   selected: ReadonlyMap<string, ReadonlySet<string>>;
   /** `<id>#<rev>` → lower-case emails in send batches that were dead-lettered. */
   deadLettered: ReadonlyMap<string, ReadonlySet<string>>;
+  /** `<id>#<rev>` → the press job ingest published. */
+  pressJobs?: ReadonlyMap<string, PressJob>;
+  /** `<id>#<rev>` → why its press job was dead-lettered. */
+  pressFailures?: ReadonlyMap<string, string>;
+  /** `<id>#<rev>` whose release told the website / the partners (statement.released). */
+  websiteReleases?: ReadonlySet<string>;
+  partnerReleases?: ReadonlySet<string>;
+  /** `<id>#<rev>` whose release by the scheduler or the sweep finished. */
+  releasesDone?: ReadonlySet<string>;
   /** `<id>#<rev>` → lower-case emails in the outbox. */
   emailed: ReadonlyMap<string, ReadonlySet<string>>;
   /** partner name → `<id>#<rev>` of each message received. */
@@ -78,6 +98,7 @@ export function buildSummary(inputs: SummaryInputs): StackSummary {
     const emailed = active ? (inputs.emailed.get(key) ?? new Set<string>()) : new Set<string>();
     const dead = active ? (inputs.deadLettered.get(key) ?? new Set<string>()) : new Set<string>();
     const failed = [...dead].filter((e) => !emailed.has(e)).length;
+    const skipped = Math.max(0, [...selected].filter((e) => !emailed.has(e)).length - failed);
     const partners: Record<string, number> = {};
     for (const name of inputs.partnerNames) {
       partners[name] = active
@@ -92,11 +113,15 @@ export function buildSummary(inputs: SummaryInputs): StackSummary {
       outcome: kind,
       errors: outcome?.errors ?? (upload.failure ? [{ path: '', message: upload.failure }] : []),
       warnings: outcome?.warnings ?? [],
-      press: {
-        emailed: emailed.size,
-        skipped: Math.max(0, [...selected].filter((e) => !emailed.has(e)).length - failed),
-        failed,
-      },
+      press: { emailed: emailed.size, skipped, failed },
+      pressNote:
+        active && key !== null && emailed.size === 0
+          ? pressNote(kind, inputs.pressJobs?.get(key), inputs.pressFailures?.get(key), {
+              selected: selected.size,
+              failed,
+              skipped,
+            })
+          : null,
       pressSelected: selected.size,
       partners,
       release: {
@@ -105,6 +130,13 @@ export function buildSummary(inputs: SummaryInputs): StackSummary {
           Boolean(outcome?.released) ||
           (key !== null && kind !== 'withdrawn' && inputs.released.has(key)),
       },
+      releaseDone:
+        key !== null && inputs.releasesDone?.has(key)
+          ? {
+              website: inputs.websiteReleases?.has(key) ?? false,
+              partners: inputs.partnerReleases?.has(key) ?? false,
+            }
+          : null,
     };
   });
   return {
@@ -115,12 +147,46 @@ export function buildSummary(inputs: SummaryInputs): StackSummary {
   };
 }
 
+/** Why a revision that went ahead reached no journalist, in words a comms officer can act on. */
+export function pressNote(
+  kind: StatementOutcome,
+  job: PressJob | undefined,
+  failure: string | undefined,
+  counts: { selected: number; failed: number; skipped: number },
+): string {
+  if (failure !== undefined) return failure;
+  if (job === undefined) {
+    return kind === 'withdrawn'
+      ? 'no journalist had been sent the statement, so there was nobody to send a kill notice to'
+      : "nothing went to the press: the statement's channels.press is false";
+  }
+  if (counts.selected === 0) {
+    if (job.topics === null) return 'no journalist had been sent the statement';
+    if (job.topics.length === 0) {
+      return 'the press list has no journalist who can be emailed (empty, or everyone has unsubscribed)';
+    }
+    return `no journalist on the press list follows ${job.topics.join(', ')} (or those who do have unsubscribed)`;
+  }
+  if (counts.failed > 0) {
+    return `every send failed (${counts.failed}); see dead-letters.jsonl`;
+  }
+  return `all ${counts.skipped} journalist(s) chosen were skipped (already emailed this revision, unsubscribed, or a newer revision took over)`;
+}
+
 /** The `--json` shape of `herald dev --once`. */
 export function toJsonReport(summary: StackSummary): {
   statements: Array<
     Pick<
       StatementSummary,
-      'file' | 'id' | 'revision' | 'outcome' | 'errors' | 'press' | 'partners' | 'release'
+      | 'file'
+      | 'id'
+      | 'revision'
+      | 'outcome'
+      | 'errors'
+      | 'press'
+      | 'pressNote'
+      | 'partners'
+      | 'release'
     >
   >;
   stateDir: string;
@@ -133,6 +199,7 @@ export function toJsonReport(summary: StackSummary): {
       outcome: s.outcome,
       errors: s.errors,
       press: s.press,
+      pressNote: s.pressNote,
       partners: s.partners,
       release: s.release,
     })),

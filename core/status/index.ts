@@ -1,4 +1,5 @@
 import type { EmbargoInfo } from '../types';
+import { formatInstant } from './time';
 
 /**
  * The operator's view of one statement (`herald status <id>`): a summary of the
@@ -139,6 +140,11 @@ export interface RevisionStatus {
 
 export interface StatementStatus {
   id: string;
+  /**
+   * The zone the report shows times in: the statement's own (its embargo's), else the
+   * default given (the config's time zone).
+   */
+  timeZone: string;
   headline: string | null;
   latestRevision: number | null;
   status: 'publish' | 'withdraw' | null;
@@ -187,7 +193,11 @@ function effectRank(name: string): number {
 }
 
 /** Null when the ledger holds nothing for the statement. */
-export function summariseStatement(items: StatementItems, now: Date): StatementStatus | null {
+export function summariseStatement(
+  items: StatementItems,
+  now: Date,
+  options: { defaultTimeZone?: string } = {},
+): StatementStatus | null {
   const { head } = items;
   if (
     head === null &&
@@ -289,8 +299,14 @@ export function summariseStatement(items: StatementItems, now: Date): StatementS
 
   const revisions = [...byRevision.values()].sort((a, b) => a.revision - b.revision);
   const latest = head ? byRevision.get(head.latestRevision) : undefined;
+  const ownZone = [...items.revisions]
+    .sort((a, b) => b.revision - a.revision)
+    .map((r) => r.plan?.embargo?.timezone)
+    .find((zone): zone is string => typeof zone === 'string');
   return {
     id: items.id,
+    timeZone:
+      ownZone ?? head?.current?.embargo?.timezone ?? options.defaultTimeZone ?? 'Europe/London',
     headline: head?.headline ?? null,
     latestRevision: head?.latestRevision ?? null,
     status: head?.current?.status ?? null,
@@ -322,8 +338,10 @@ const STATE_TEXT: Record<StatementState, string> = {
   withdrawn: 'withdrawn',
 };
 
-/** The short readable report `herald status` prints. */
+/** The short readable report `herald status` prints; times in the statement's zone. */
 export function formatStatus(status: StatementStatus): string {
+  const at = (iso: string | null) =>
+    iso === null ? 'unknown' : formatInstant(iso, status.timeZone);
   const lines: string[] = [];
   lines.push(status.headline ? `${status.id}: "${status.headline}"` : status.id);
   if (status.latestRevision === null) {
@@ -334,21 +352,22 @@ export function formatStatus(status: StatementStatus): string {
     if (status.state === 'embargoed' && latest?.embargo.until)
       state += ` until ${latest.embargo.display ?? latest.embargo.until}`;
     if (status.state === 'released' && latest?.embargo.releasedAt)
-      state += ` at ${latest.embargo.releasedAt}`;
+      state += ` at ${at(latest.embargo.releasedAt)}`;
     lines.push(`Latest: revision ${status.latestRevision} (${status.status}), ${state}.`);
-    lines.push(`First seen ${status.createdAt}, last updated ${status.updatedAt}.`);
+    lines.push(`First seen ${at(status.createdAt)}, last updated ${at(status.updatedAt)}.`);
+    lines.push(`Times are in ${status.timeZone}.`);
   }
   for (const rev of status.revisions) {
     lines.push('');
-    const received = rev.receivedAt ? `received ${rev.receivedAt}` : 'no revision record';
+    const received = rev.receivedAt ? `received ${at(rev.receivedAt)}` : 'no revision record';
     const sha = rev.sha256 ? `sha256 ${rev.sha256.slice(0, 12)}` : 'sha256 unknown';
     const outcome = rev.outcome ?? 'outcome unknown';
     lines.push(
       `Revision ${rev.revision}: ${outcome}${rev.complete ? '' : ' (not finished)'}, ${sha}, ${received}`,
     );
     if (rev.sourceKey) lines.push(`  Source: ${rev.sourceKey}`);
-    lines.push(...auditText(rev));
-    lines.push(`  Embargo: ${embargoText(rev)}`);
+    lines.push(...auditText(rev, at));
+    lines.push(`  Embargo: ${embargoText(rev, at)}`);
     const { sent, sending, rejected, possibleDuplicates } = rev.emails;
     lines.push(
       `  Journalists emailed: ${sent} sent, ${sending} sending, ${rejected} rejected by SES${possibleDuplicates > 0 ? `, ${possibleDuplicates} possibly twice (a crash or an ambiguous SES answer; see docs/architecture.md)` : ''}`,
@@ -361,8 +380,8 @@ export function formatStatus(status: StatementStatus): string {
       for (const effect of rev.effects) {
         const when =
           effect.status === 'done'
-            ? `done ${effect.doneAt ?? ''}`.trimEnd()
-            : `pending since ${effect.claimedAt}${effect.stalled ? ' (stalled: lease ran out; a retry redoes it)' : ''}`;
+            ? `done ${effect.doneAt === null ? '' : at(effect.doneAt)}`.trimEnd()
+            : `pending since ${at(effect.claimedAt)}${effect.stalled ? ' (stalled: lease ran out; a retry redoes it)' : ''}`;
         lines.push(`    ${effect.name.padEnd(width)}  ${when}`);
       }
     }
@@ -370,25 +389,27 @@ export function formatStatus(status: StatementStatus): string {
   return `${lines.join('\n')}\n`;
 }
 
-function auditText(rev: RevisionStatus): string[] {
+function auditText(rev: RevisionStatus, at: (iso: string | null) => string): string[] {
   const { uploadedBy, proofs, decisions } = rev.audit;
   const lines: string[] = [];
   if (uploadedBy)
-    lines.push(`  Uploaded by ${uploadedBy} at ${rev.receivedAt ?? 'an unknown time'}`);
-  for (const proof of proofs) lines.push(`  Proof sent to ${proof.to} at ${proof.at}`);
+    lines.push(
+      `  Uploaded by ${uploadedBy} at ${rev.receivedAt ? at(rev.receivedAt) : 'an unknown time'}`,
+    );
+  for (const proof of proofs) lines.push(`  Proof sent to ${proof.to} at ${at(proof.at)}`);
   for (const d of decisions) {
     const who = d.name === d.approver ? d.approver : `${d.name} (${d.approver})`;
     lines.push(
-      `  ${d.decision === 'approved' ? 'Approved' : 'Rejected'} by ${who} at ${d.at}${d.via === 'operator' ? ' (operator, herald approve/reject)' : ''}${d.reason ? `: ${d.reason}` : ''}`,
+      `  ${d.decision === 'approved' ? 'Approved' : 'Rejected'} by ${who} at ${at(d.at)}${d.via === 'operator' ? ' (operator, herald approve/reject)' : ''}${d.reason ? `: ${d.reason}` : ''}`,
     );
   }
   return lines;
 }
 
-function embargoText(rev: RevisionStatus): string {
+function embargoText(rev: RevisionStatus, at: (iso: string | null) => string): string {
   const { until, display, lifted, released, releasedAt } = rev.embargo;
   const release = released
-    ? `released${releasedAt ? ` ${releasedAt}` : ''}`
+    ? `released${releasedAt ? ` ${at(releasedAt)}` : ''}`
     : rev.outcome === 'withdrawn'
       ? 'never released (withdrawal)'
       : 'not released';

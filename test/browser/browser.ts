@@ -62,8 +62,15 @@ export class ChromiumMissingError extends Error {
   }
 }
 
-/** Launch Chromium headless with a fresh profile (--user-data-dir) and one page. */
-export async function launchBrowser(viewport: Viewport = DESKTOP) {
+/**
+ * Launch Chromium headless with a fresh profile (--user-data-dir) and one page.
+ * `bypassCSP` lets axe be injected into pages whose Content-Security-Policy
+ * forbids inline scripts (the newsroom console's).
+ */
+export async function launchBrowser(
+  viewport: Viewport = DESKTOP,
+  options: { bypassCSP?: boolean } = {},
+) {
   if (!existsSync(CHROMIUM_PATH)) throw new ChromiumMissingError(CHROMIUM_PATH);
   const profile = await mkdtemp(join(tmpdir(), 'herald-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -71,6 +78,7 @@ export async function launchBrowser(viewport: Viewport = DESKTOP) {
     headless: true,
     args: [...CHROMIUM_ARGS],
     viewport,
+    bypassCSP: options.bypassCSP === true,
     // Screenshots identical from run to run: no animations, one pixel per CSS pixel.
     deviceScaleFactor: 1,
     reducedMotion: 'reduce',

@@ -3,7 +3,10 @@
  * port, with ledger items written by the real ledger modules.
  */
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +32,7 @@ import { readStatementItems } from '../../functions/shared/ledger/status';
 import { createLogger } from '../../functions/shared/logger';
 import { createLedgerTable } from '../../local/clients';
 import { type RunningServer, startDynamo } from '../../local/emulators';
-import { REPO } from '../helpers/local-stack';
+import { REPO, startTestStack } from '../helpers/local-stack';
 
 const TABLE = 'herald-ledger-test';
 const SHA1 = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -382,14 +385,18 @@ describe('herald status (human report)', () => {
     expect(out).toContain('bscp-2024-02-scr: "Publication of a Serious Case Review (corrected)"');
     expect(out).toMatch(/Latest: revision 2 \(publish\), processing/);
     expect(out).toContain(`Revision 1: published, sha256 ${SHA1.slice(0, 12)}`);
-    expect(out).toContain('received 2024-02-20T09:00:00.000Z');
+    // Times in the statement's zone (its embargo's), as the email shows them.
+    expect(out).toContain('Times are in Europe/London.');
+    expect(out).toContain('received 09:00:00 GMT, Tuesday 20 February 2024');
     expect(out).toContain(
-      'Embargo: until 00:01 GMT, Wednesday 21 February 2024 (lifted); released 2024-02-21T00:01:05.000Z',
+      'Embargo: until 00:01 GMT, Wednesday 21 February 2024 (lifted); released 00:01:05 GMT, Wednesday 21 February 2024',
     );
     expect(out).toContain('Journalists emailed: 3 sent, 1 sending, 1 rejected');
-    expect(out).toMatch(/release-website\s+done 2024-02-21T00:01:05\.000Z/);
+    expect(out).toMatch(/release-website\s+done 00:01:05 GMT, Wednesday 21 February 2024/);
     expect(out).toContain(`Revision 2: corrected (not finished), sha256 ${SHA2.slice(0, 12)}`);
-    expect(out).toMatch(/partners\s+pending since 2024-02-22T10:00:04\.000Z \(stalled/);
+    expect(out).toMatch(
+      /partners\s+pending since 10:00:04 GMT, Thursday 22 February 2024 \(stalled/,
+    );
     expect(out).not.toContain(SHA1);
   });
 
@@ -400,6 +407,33 @@ describe('herald status (human report)', () => {
       'Latest: revision 1 (publish), embargoed until 06:00 GMT, Friday 1 March 2024.',
     );
     expect(result.stdout).toContain('(not yet lifted); not released');
+  });
+});
+
+describe('herald status against the running local stack', () => {
+  it('needs no table name: it reads the stack’s lock in the state folder', async () => {
+    const stack = await startTestStack();
+    try {
+      await stack.upload('01.json', await stack.readExample('01-bscp-serious-case-review.json'));
+      await stack.drain();
+      const result = await runCli([
+        'status',
+        'bscp-2024-02-scr',
+        '--state-dir',
+        stack.paths.stateDir,
+        '--now',
+        '2024-02-20T09:30:00Z',
+      ]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(
+        'Latest: revision 1 (publish), embargoed until 00:01 GMT, Wednesday 21 February 2024.',
+      );
+      expect(result.stdout).toContain('received 09:00:00 GMT, Tuesday 20 February 2024');
+      expect(result.stdout).toContain('Journalists emailed: 4 sent, 0 sending, 0 rejected');
+    } finally {
+      await stack.stop();
+    }
   });
 });
 
@@ -482,10 +516,14 @@ describe('herald status failures', () => {
     expectNoStack(noCredentials.stderr);
   });
 
-  it('treats a missing --table or a bad --endpoint as a usage error (2), and --help as success', async () => {
-    const noTable = await runCli(['status', 'bscp-2024-02-scr']);
+  it('treats a missing --table (with no local stack running) or a bad --endpoint as a usage error (2), and --help as success', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'herald-no-stack-'));
+    const noTable = await runCli(['status', 'bscp-2024-02-scr', '--state-dir', empty]);
+    await rm(empty, { recursive: true, force: true });
     expect(noTable.code).toBe(2);
-    expect(noTable.stderr).toContain("required option '--table <name>' not specified");
+    expect(noTable.stderr).toBe(
+      `herald: No --table given, and no local stack is running in ${empty} (start one with npm start). For the ledger in AWS, pass --table <LedgerTableName> (a stack output).\n`,
+    );
 
     const badEndpoint = await runCli([
       'status',

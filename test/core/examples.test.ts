@@ -57,6 +57,18 @@ const VALID: Record<string, ValidCase> = {
     status: 'withdraw',
     embargo: null,
   },
+  '07-bscp-serious-case-review-lift-moved.json': {
+    id: 'bscp-2024-02-scr',
+    revision: 3,
+    status: 'publish',
+    embargo: '10:00 GMT, Wednesday 21 February 2024',
+  },
+  '08-westmere-council-winter-gritting-withdrawn.json': {
+    id: 'westmere-2024-02-gritting',
+    revision: 2,
+    status: 'withdraw',
+    embargo: null,
+  },
 };
 
 /** file → [path of an expected error, what its message says]. */
@@ -165,6 +177,109 @@ describe('examples/statements', () => {
     );
     expect(parsed('06-wdnhs-family-hub-withdrawn.json').withdrawalReason).toMatch(/postponed/);
     expect(parsed('04-glanyrafon-llyfrgelloedd-cy.json').language).toBe('cy');
+  });
+
+  it('uploaded in order before the first lift, the examples teach the lifecycle without a warning that is not meant', () => {
+    const files = Object.keys(VALID).sort();
+    const heads = new Map<string, Parameters<typeof simulateUpload>[0]>();
+    const story = files.map((file) => {
+      const result = parseStatement(read('statements', file), { now: beforeFirstLift });
+      if (!result.ok) throw new Error(`${file} must be valid`);
+      const { decision, head } = simulateUpload(
+        heads.get(result.statement.id) ?? null,
+        result.statement,
+        { now: beforeFirstLift, defaultTimezone: 'Europe/London' },
+      );
+      heads.set(result.statement.id, head);
+      if (decision.verdict !== 'accept') throw new Error(`${file} must be accepted`);
+      const { plan, warnings } = decision;
+      return {
+        file,
+        kind: plan.kind,
+        embargo: plan.embargo?.display ?? null,
+        inheritedFrom: plan.inheritedFrom,
+        liftMovedFrom: plan.liftChange?.from.display ?? null,
+        effects: plan.effects.map((e) => e.kind),
+        warnings: warnings.map((w) => w.path),
+      };
+    });
+    expect(story).toEqual([
+      {
+        file: '01-bscp-serious-case-review.json',
+        kind: 'published',
+        embargo: '00:01 GMT, Wednesday 21 February 2024',
+        inheritedFrom: null,
+        liftMovedFrom: null,
+        effects: ['press', 'partners', 'schedule'],
+        warnings: [],
+      },
+      {
+        file: '02-westmere-council-winter-gritting.json',
+        kind: 'published',
+        embargo: null,
+        inheritedFrom: null,
+        liftMovedFrom: null,
+        effects: ['press', 'partners', 'release'],
+        warnings: [],
+      },
+      {
+        file: '03-westmere-nhs-family-hub-media-advisory.json',
+        kind: 'published',
+        embargo: '10:00 BST, Tuesday 10 June 2031',
+        inheritedFrom: null,
+        liftMovedFrom: null,
+        effects: ['press', 'partners', 'schedule'],
+        warnings: [],
+      },
+      {
+        file: '04-glanyrafon-llyfrgelloedd-cy.json',
+        kind: 'published',
+        embargo: null,
+        inheritedFrom: null,
+        liftMovedFrom: null,
+        effects: ['press', 'partners', 'release'],
+        warnings: [],
+      },
+      // The correction names no embargo: it keeps revision 1's (the warning says so).
+      {
+        file: '05-bscp-serious-case-review-correction.json',
+        kind: 'corrected',
+        embargo: '00:01 GMT, Wednesday 21 February 2024',
+        inheritedFrom: 1,
+        liftMovedFrom: null,
+        effects: ['unschedule', 'press', 'partners', 'schedule'],
+        warnings: ['embargo'],
+      },
+      // Kill notices to everyone who had the advisory; nothing was public, so no website.
+      {
+        file: '06-wdnhs-family-hub-withdrawn.json',
+        kind: 'withdrawn',
+        embargo: null,
+        inheritedFrom: null,
+        liftMovedFrom: null,
+        effects: ['unschedule', 'press', 'partners'],
+        warnings: [],
+      },
+      {
+        file: '07-bscp-serious-case-review-lift-moved.json',
+        kind: 'corrected',
+        embargo: '10:00 GMT, Wednesday 21 February 2024',
+        inheritedFrom: null,
+        liftMovedFrom: '00:01 GMT, Wednesday 21 February 2024',
+        effects: ['unschedule', 'press', 'partners', 'schedule'],
+        warnings: ['embargo.until'],
+      },
+      // Released at once by 02, so the withdrawal takes it off the website too.
+      {
+        file: '08-westmere-council-winter-gritting-withdrawn.json',
+        kind: 'withdrawn',
+        embargo: null,
+        inheritedFrom: null,
+        liftMovedFrom: null,
+        effects: ['unschedule', 'press', 'partners', 'unpublish'],
+        warnings: [],
+      },
+    ]);
   });
 });
 

@@ -1,7 +1,7 @@
 /** The real CLI: `node bin/herald.mjs dev --once --json …` as a child process. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,5 +78,77 @@ describe('herald dev --once --json', () => {
       /^herald: dev --once needs at least one statement file/,
     );
     expect((failure as { stderr: string }).stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('herald dev --once (for people)', () => {
+  it('prints no URL (nothing is served after it exits) and never claims a release to a website that is off', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-once-'));
+    try {
+      const { stdout } = await run(
+        process.execPath,
+        [
+          'bin/herald.mjs',
+          'dev',
+          '--once',
+          '--state-dir',
+          dir,
+          '--now',
+          '2024-02-20T09:00:00Z',
+          '--fast-forward',
+          // "channels": {"website": false}
+          'examples/statements/03-westmere-nhs-family-hub-media-advisory.json',
+        ],
+        { cwd: REPO, timeout: 90_000 },
+      );
+      expect(stdout).not.toMatch(/https?:\/\//);
+      expect(stdout).toContain(
+        '↳ 03-westmere-nhs-family-hub-media-advisory.json: embargo lifted; released to partners; the website was not told (its channel is off for this statement).',
+      );
+      expect(stdout).not.toContain('released to the website');
+      expect(stdout).toContain('nothing is served after it ends');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops at once, changing nothing, when another stack holds the state folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-locked-'));
+    try {
+      // This test process stands in for a running `npm start`: its pid is alive.
+      const lock = JSON.stringify({
+        pid: process.pid,
+        host: hostname(),
+        startedAt: '2024-02-20T08:59:00.000Z',
+        command: 'herald dev (npm start)',
+        endpoints: { http: 'http://127.0.0.1:8787', dynamodb: 'http://127.0.0.1:4567' },
+      });
+      await writeFile(join(dir, 'herald.lock'), lock);
+      await mkdir(join(dir, 'outbox', 'x', '1'), { recursive: true });
+      await writeFile(join(dir, 'outbox', 'x', '1', 'a@example.com.eml'), 'the first run’s email');
+      const failure = await run(
+        process.execPath,
+        [
+          'bin/herald.mjs',
+          'dev',
+          '--once',
+          '--state-dir',
+          dir,
+          'examples/statements/01-bscp-serious-case-review.json',
+        ],
+        { cwd: REPO, timeout: 90_000 },
+      ).catch((error: { code: number; stderr: string }) => error);
+      expect(failure).toMatchObject({ code: 2 });
+      expect((failure as { stderr: string }).stderr).toBe(
+        `herald: Another Herald local stack is already using ${dir} (herald dev (npm start), pid ${process.pid}, started 2024-02-20T08:59:00.000Z, console http://127.0.0.1:8787). Nothing was changed. Stop it first (Ctrl-C in its terminal), or give this one its own folder with --state-dir. If you are sure no such process is running, delete ${join(dir, 'herald.lock')}.\n`,
+      );
+      expect((await readdir(dir)).sort()).toEqual(['herald.lock', 'outbox']);
+      expect(await readFile(join(dir, 'herald.lock'), 'utf8')).toBe(lock);
+      expect(await readFile(join(dir, 'outbox', 'x', '1', 'a@example.com.eml'), 'utf8')).toBe(
+        'the first run’s email',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
