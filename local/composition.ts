@@ -221,7 +221,7 @@ export function composeLocalStack(options: CompositionOptions): LocalComposition
     throw error;
   }
   receivers.setUnsubscribeHandler(fns.unsubscribe);
-  receivers.setApprovalHandler(fns.approval);
+  if (fns.approval) receivers.setApprovalHandler(fns.approval);
 
   // ── Subscriptions: press and website queues use raw delivery (the body is the message) ──
   router.subscribe({

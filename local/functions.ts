@@ -35,7 +35,12 @@ import {
 } from './names';
 
 /** The environment each function is booted with, as the stack's builders made it. */
-export type LocalEnvironments = { readonly [N in LocalFunctionName]: FunctionEnvironment<N> };
+export type LocalEnvironments = {
+  readonly [N in Exclude<LocalFunctionName, 'approval'>]: FunctionEnvironment<N>;
+} & {
+  /** Only with `approval` in the config, as in the stack (which then deploys the function). */
+  readonly approval?: FunctionEnvironment<'approval'>;
+};
 
 export interface LocalEnvironmentInputs {
   config: HeraldConfig;
@@ -108,11 +113,15 @@ export function localEnvironments(inputs: LocalEnvironmentInputs): LocalEnvironm
       UNSUBSCRIBE_SECRET_ARN: secrets['unsubscribe-key'],
     }),
     feedback: feedbackEnvironment({ LEDGER_TABLE: LOCAL_TABLE }),
-    approval: approvalEnvironment({
-      LEDGER_TABLE: LOCAL_TABLE,
-      APPROVAL_SECRET_ARN: secrets['approval-key'],
-      APPROVALS_TOPIC_ARN: topics.approvals,
-    }),
+    ...(config.approval
+      ? {
+          approval: approvalEnvironment({
+            LEDGER_TABLE: LOCAL_TABLE,
+            APPROVAL_SECRET_ARN: secrets['approval-key'],
+            APPROVALS_TOPIC_ARN: topics.approvals,
+          }),
+        }
+      : {}),
   };
 }
 
@@ -135,7 +144,8 @@ export interface LocalFunctions {
   unsubscribe: ReturnType<typeof bootUnsubscribe>;
   /** Booted so its wiring is proven; nothing triggers it locally (no SES feedback). */
   feedback: ReturnType<typeof bootFeedback>;
-  approval: ReturnType<typeof bootApproval>;
+  /** Only with `approval` in the config. */
+  approval?: ReturnType<typeof bootApproval>;
 }
 
 /**
@@ -154,6 +164,8 @@ export function bootLocalFunctions(
     'website-hook': bootWebsiteHook(environments['website-hook'], runtimeFor('website-hook')),
     unsubscribe: bootUnsubscribe(environments.unsubscribe, runtimeFor('unsubscribe')),
     feedback: bootFeedback(environments.feedback, runtimeFor('feedback')),
-    approval: bootApproval(environments.approval, runtimeFor('approval')),
+    ...(environments.approval
+      ? { approval: bootApproval(environments.approval, runtimeFor('approval')) }
+      : {}),
   };
 }

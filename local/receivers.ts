@@ -252,7 +252,9 @@ export async function startReceivers(options: ReceiversOptions): Promise<Receive
         return writeFunctionUrlResult(res, result);
       }
       if (url.pathname === '/approval') {
-        if (!approval) return send(res, 503, 'The approval handler is not ready yet.');
+        if (!approval) {
+          return send(res, 404, 'Approval is not configured (no "approval" in herald.config.json).');
+        }
         const result = await approval(toFunctionUrlEvent(req, body, options.now()));
         return writeFunctionUrlResult(res, result);
       }

@@ -29,6 +29,13 @@ function invokeHarness(ctx: BenchContext): Promise<string> {
 }
 
 /**
+ * A function's variables as its env contract (functions/<name>/env.ts) names them: used
+ * with `satisfies`, a renamed or newly required variable breaks the bench's type-check
+ * instead of failing a run.
+ */
+export type EnvVars<ContractInput> = { [K in keyof ContractInput]: string };
+
+/**
  * The environment Lambda gives every Herald function (lib/constructs/herald-function.ts)
  * plus `vars`. Nothing else from this shell leaks in, so runs are comparable.
  */

@@ -1,12 +1,17 @@
 /**
  * Puts what ingest would have written for the sample statement under a given
- * id (rendered/<id>/<rev>/email.json and envelope.json), so dispatch and send
- * can be measured without running ingest.
+ * id (rendered/<id>/<rev>/email.json and envelope.json, and the statement head
+ * with that revision in force, which dispatch's and send's fences read), so
+ * dispatch and send can be measured without running ingest.
  */
+import { renderedKey } from '../../core/bucket-layout';
 import { buildPartnerMessage } from '../../core/envelope';
+import { headAfter, planRevision } from '../../core/lifecycle';
 import { renderStatement } from '../../core/render';
+import type { Statement } from '../../core/statement/schema';
 import type { RenderedStatement } from '../../core/types';
-import type { BenchAws } from './aws-env';
+import { commitRevision, withStatementLock } from '../../functions/shared/ledger/statements';
+import { type BenchAws, TABLE } from './aws-env';
 import type { Sample } from './sample';
 
 export interface RenderedFixture {
@@ -23,9 +28,32 @@ export async function putRenderedStatement(
 ): Promise<RenderedFixture> {
   const statement = { ...sample.statement, id };
   const rendered = await renderStatement(statement, { embargo: sample.embargo });
-  const prefix = `rendered/${id}/${statement.revision}/`;
   const partner = buildPartnerMessage(statement, rendered, 'statement.published', sample.now);
-  await aws.put(`${prefix}email.json`, JSON.stringify(rendered.email));
-  await aws.put(`${prefix}envelope.json`, partner.body);
-  return { id, revision: statement.revision, emailKey: `${prefix}email.json`, rendered };
+  const emailKey = renderedKey(id, statement.revision, 'email');
+  await aws.put(emailKey, JSON.stringify(rendered.email));
+  await aws.put(renderedKey(id, statement.revision, 'envelope'), partner.body);
+  await recordInForce(aws, statement, sample.now);
+  return { id, revision: statement.revision, emailKey, rendered };
+}
+
+/** The head ingest records when the revision goes ahead, through the same ledger code. */
+async function recordInForce(aws: BenchAws, statement: Statement, now: Date): Promise<void> {
+  const ledger = { ddb: aws.ddb, tableName: TABLE };
+  const { plan } = planRevision(null, statement, { now, defaultTimezone: 'Europe/London' });
+  await withStatementLock(
+    ledger,
+    statement.id,
+    {
+      owner: 'bench',
+      leaseUntil: new Date(Date.now() + 60_000),
+      now: () => new Date(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
+    (lock) =>
+      commitRevision(ledger, lock, headAfter(lock.head, statement.id, plan), {
+        headline: statement.headline,
+        sha256: 'bench',
+        now,
+      }),
+  );
 }

@@ -6,10 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { z } from 'zod';
+import type { dispatchEnvSchema } from '../../functions/dispatch/env';
 import { writePressList } from '../fixtures/press-list';
 import { type BenchAws, BUCKET, startBenchAws, TABLE } from '../lib/aws-env';
 import { bundleLambda } from '../lib/bundle';
-import { type InvokeResult, invokeInChild, lambdaEnv, sqsEvent } from '../lib/invoke';
+import { type EnvVars, type InvokeResult, invokeInChild, lambdaEnv, sqsEvent } from '../lib/invoke';
 import { loadSample } from '../lib/sample';
 import { putRenderedStatement } from '../lib/statement-fixture';
 import { round } from '../lib/stats';
@@ -29,15 +31,14 @@ async function dispatchOnce(
   const list = await writePressList(join(ctx.tmpDir, `press-${rows}.csv`), rows);
   await aws.put(PRESS_LIST_KEY, await readFile(list.file));
   const before = aws.stub.calls.length;
-  const env = lambdaEnv('herald-dispatch', {
-    ...aws.env,
+  const dispatchVars = {
     LEDGER_TABLE: TABLE,
     BUCKET_NAME: BUCKET,
     SEND_QUEUE_URL: `${aws.stub.url}/000000000000/herald-send`,
     OPS_TOPIC_ARN: 'arn:aws:sns:eu-west-2:000000000000:herald-ops',
     PRESS_LIST_KEY,
-    BENCH_SAMPLE_RSS: '1',
-  });
+  } satisfies EnvVars<z.input<typeof dispatchEnvSchema>>;
+  const env = lambdaEnv('herald-dispatch', { ...aws.env, ...dispatchVars, BENCH_SAMPLE_RSS: '1' });
   const job = {
     id: fixture.id,
     revision: fixture.revision,

@@ -15,8 +15,11 @@
  */
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import type { z } from 'zod';
 import { buildRawMessage } from '../../core/mime';
 import { renderStatement } from '../../core/render';
+import type { ingestEnvSchema } from '../../functions/ingest/env';
+import type { sendEnvSchema } from '../../functions/send/env';
 import { journalistEmail } from '../fixtures/press-list';
 import {
   type BenchAws,
@@ -27,7 +30,14 @@ import {
 } from '../lib/aws-env';
 import { type BuiltBundle, bundleHarness, bundleLambda } from '../lib/bundle';
 import { lastJson, runNode } from '../lib/child';
-import { type InvokeResult, invokeInChild, lambdaEnv, s3Event, sqsEvent } from '../lib/invoke';
+import {
+  type EnvVars,
+  type InvokeResult,
+  invokeInChild,
+  lambdaEnv,
+  s3Event,
+  sqsEvent,
+} from '../lib/invoke';
 import { loadSample, type Sample } from '../lib/sample';
 import { median, round } from '../lib/stats';
 import type { BenchContext, Measurement, MetricGroup } from '../lib/types';
@@ -93,15 +103,16 @@ async function sendColdStarts(
   const { id, revision } = sample.statement;
   const emailKey = `rendered/${id}/${revision}/email.json`;
   await aws.put(emailKey, emailJson);
-  const sendEnv = lambdaEnv('herald-send', {
-    ...aws.env,
+  const sendVars = {
     LEDGER_TABLE: TABLE,
     BUCKET_NAME: BUCKET,
     SENDER_FROM: SENDER,
     UNSUBSCRIBE_BASE_URL: 'https://unsubscribe.example.org/u',
     UNSUBSCRIBE_SECRET_ARN,
+    OPS_TOPIC_ARN: ARN('ops'),
     SEND_RATE_PER_SECOND: '14',
-  });
+  } satisfies EnvVars<z.input<typeof sendEnvSchema>>;
+  const sendEnv = lambdaEnv('herald-send', { ...aws.env, ...sendVars });
   const floorEnv = lambdaEnv('herald-send-floor', {
     ...aws.env,
     LEDGER_TABLE: TABLE,
@@ -149,8 +160,7 @@ async function ingestColdStarts(
   bundles: { ingest: BuiltBundle; mjmlFloor: BuiltBundle },
   sample: Sample,
 ): Promise<{ ingest: InvokeResult[]; floor: InvokeResult[] }> {
-  const env = lambdaEnv('herald-ingest', {
-    ...aws.env,
+  const ingestVars = {
     LEDGER_TABLE: TABLE,
     BUCKET_NAME: BUCKET,
     PRESS_TOPIC_ARN: ARN('press'),
@@ -162,7 +172,8 @@ async function ingestColdStarts(
     SCHEDULE_GROUP: 'herald',
     SCHEDULER_DLQ_ARN: 'arn:aws:sqs:eu-west-2:000000000000:herald-scheduler-dlq',
     DEFAULT_TIMEZONE: 'Europe/London',
-  });
+  } satisfies EnvVars<z.input<typeof ingestEnvSchema>>;
+  const env = lambdaEnv('herald-ingest', { ...aws.env, ...ingestVars });
   const source = JSON.parse(sample.bytes.toString('utf8')) as Record<string, unknown>;
   const floorEnv = lambdaEnv('herald-mjml-floor', {});
   const reps = ctx.quick ? 2 : 9;

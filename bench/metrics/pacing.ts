@@ -21,6 +21,9 @@ import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { z } from 'zod';
+import type { dispatchEnvSchema } from '../../functions/dispatch/env';
+import type { sendEnvSchema } from '../../functions/send/env';
 import { sendPacing } from '../../lib/herald-stack';
 import { LocalQueue } from '../../local/queues';
 import { WorkTracker } from '../../local/tracker';
@@ -28,7 +31,7 @@ import { journalistEmail, writePressList } from '../fixtures/press-list';
 import { BUCKET, startBenchAws, TABLE, UNSUBSCRIBE_SECRET_ARN } from '../lib/aws-env';
 import { bundleLambda } from '../lib/bundle';
 import { type Instances, startInstances } from '../lib/instances';
-import { lambdaEnv, sqsEvent } from '../lib/invoke';
+import { type EnvVars, lambdaEnv, sqsEvent } from '../lib/invoke';
 import { loadSample } from '../lib/sample';
 import { putRenderedStatement } from '../lib/statement-fixture';
 import { round } from '../lib/stats';
@@ -37,6 +40,7 @@ import { addressOf } from './fanout';
 
 const SENDER = 'Herald Press Office <press@example.org>';
 const PRESS_LIST_KEY = 'lists/press.csv';
+const OPS_TOPIC_ARN = 'arn:aws:sns:eu-west-2:000000000000:herald-ops';
 /** The configured SES rate: what `press.sendRatePerSecond` would say, and what the emulator allows. */
 const SES_RATE = 50;
 /** The send queue's redrive count (lib/constructs/queues.ts WorkQueue default). */
@@ -67,15 +71,16 @@ export const pacingGroup: MetricGroup = {
       const list = await writePressList(join(ctx.tmpDir, `pacing-${rows}.csv`), rows);
       await aws.put(PRESS_LIST_KEY, await readFile(list.file));
 
-      const env = lambdaEnv('herald-send', {
-        ...aws.env,
+      const sendVars = {
         LEDGER_TABLE: TABLE,
         BUCKET_NAME: BUCKET,
         SENDER_FROM: SENDER,
         UNSUBSCRIBE_BASE_URL: 'https://unsubscribe.example.org/u',
         UNSUBSCRIBE_SECRET_ARN,
+        OPS_TOPIC_ARN,
         SEND_RATE_PER_SECOND: String(pacing.perInstanceRatePerSecond),
-      });
+      } satisfies EnvVars<z.input<typeof sendEnvSchema>>;
+      const env = lambdaEnv('herald-send', { ...aws.env, ...sendVars });
       const pool = await startInstances(
         ctx,
         bundle.file,
@@ -113,11 +118,13 @@ export const pacingGroup: MetricGroup = {
         1,
         lambdaEnv('herald-dispatch', {
           ...aws.env,
-          LEDGER_TABLE: TABLE,
-          BUCKET_NAME: BUCKET,
-          SEND_QUEUE_URL: `${aws.stub.url}/000000000000/herald-send`,
-          OPS_TOPIC_ARN: 'arn:aws:sns:eu-west-2:000000000000:herald-ops',
-          PRESS_LIST_KEY,
+          ...({
+            LEDGER_TABLE: TABLE,
+            BUCKET_NAME: BUCKET,
+            SEND_QUEUE_URL: `${aws.stub.url}/000000000000/herald-send`,
+            OPS_TOPIC_ARN,
+            PRESS_LIST_KEY,
+          } satisfies EnvVars<z.input<typeof dispatchEnvSchema>>),
         }),
         300_000,
       );

@@ -132,11 +132,12 @@ describe('a revision awaiting approval', () => {
     await approveAs(w, OLA);
     await w.pump();
     const text = formatStatus((await status()) ?? waiting ?? never());
-    expect(text).toContain('Uploaded by AWS:AIDAEXAMPLE at 2024-02-20T09:00:00.000Z');
+    // Times in the statement's zone, as everywhere in `herald status`.
+    expect(text).toContain('Uploaded by AWS:AIDAEXAMPLE at 09:00:00 GMT, Tuesday 20 February 2024');
     expect(text).toMatch(/Proof sent to sam\.head@example\.org at /);
     expect(text).toMatch(/Proof sent to ola\.duty@example\.org at /);
     expect(text).toContain(
-      'Approved by Ola Duty (ola.duty@example.org) at 2024-02-20T09:00:00.000Z',
+      'Approved by Ola Duty (ola.duty@example.org) at 09:00:00 GMT, Tuesday 20 February 2024',
     );
     expect(text).toMatch(/Journalists emailed: 3 sent/);
     expect((await status())?.state).toBe('embargoed');
