@@ -9,8 +9,9 @@ import { buildPartnerMessage } from '../../core/envelope';
 import { headAfter, planRevision } from '../../core/lifecycle';
 import { renderStatement } from '../../core/render';
 import type { Statement } from '../../core/statement/schema';
-import type { RenderedStatement } from '../../core/types';
+import type { Recipient, RenderedStatement } from '../../core/types';
 import { commitRevision, withStatementLock } from '../../functions/shared/ledger/statements';
+import type { PressJob, SendBatch } from '../../functions/shared/messages';
 import { type BenchAws, TABLE } from './aws-env';
 import type { Sample } from './sample';
 
@@ -56,4 +57,16 @@ async function recordInForce(aws: BenchAws, statement: Statement, now: Date): Pr
         now,
       }),
   );
+}
+
+/** The press job ingest publishes for the fixture's revision: every journalist on the list. */
+export function pressJobOf(fixture: RenderedFixture): PressJob {
+  const { id, revision, emailKey } = fixture;
+  return { id, revision, type: 'published', emailKey, topics: [], holders: false };
+}
+
+/** One batch of the fixture's revision, as dispatch queues it for send. */
+export function sendBatchOf(fixture: RenderedFixture, recipients: Recipient[]): SendBatch {
+  const { id, revision, emailKey } = fixture;
+  return { id, revision, type: 'published', batch: 1, emailKey, recipients };
 }

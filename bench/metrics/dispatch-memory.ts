@@ -13,7 +13,7 @@ import { type BenchAws, BUCKET, startBenchAws, TABLE } from '../lib/aws-env';
 import { bundleLambda } from '../lib/bundle';
 import { type EnvVars, type InvokeResult, invokeInChild, lambdaEnv, sqsEvent } from '../lib/invoke';
 import { loadSample } from '../lib/sample';
-import { putRenderedStatement } from '../lib/statement-fixture';
+import { pressJobOf, putRenderedStatement } from '../lib/statement-fixture';
 import { round } from '../lib/stats';
 import type { BenchContext, MetricGroup } from '../lib/types';
 
@@ -39,12 +39,7 @@ async function dispatchOnce(
     PRESS_LIST_KEY,
   } satisfies EnvVars<z.input<typeof dispatchEnvSchema>>;
   const env = lambdaEnv('herald-dispatch', { ...aws.env, ...dispatchVars, BENCH_SAMPLE_RSS: '1' });
-  const job = {
-    id: fixture.id,
-    revision: fixture.revision,
-    type: 'published',
-    emailKey: fixture.emailKey,
-  };
+  const job = pressJobOf(fixture);
   const run = await invokeInChild(ctx, bundleFile, sqsEvent([JSON.stringify(job)]), env, 300_000);
   const failures =
     (run.result as { batchItemFailures?: unknown[] } | null)?.batchItemFailures ?? [];

@@ -38,7 +38,7 @@ import { type BenchAws, BUCKET, startBenchAws, TABLE, UNSUBSCRIBE_SECRET } from 
 import type { StoredEmail } from '../lib/emulators';
 import { sqsEvent } from '../lib/invoke';
 import { loadSample } from '../lib/sample';
-import { putRenderedStatement } from '../lib/statement-fixture';
+import { pressJobOf, putRenderedStatement } from '../lib/statement-fixture';
 import { round } from '../lib/stats';
 import type { BenchContext, MetricGroup } from '../lib/types';
 
@@ -179,12 +179,7 @@ async function endToEnd(ctx: BenchContext, aws: BenchAws, id: string, rows: numb
     settings: { bucket: BUCKET, tableName: TABLE, pressListKey: PRESS_LIST_KEY },
   });
 
-  const job = {
-    id: fixture.id,
-    revision: fixture.revision,
-    type: 'published',
-    emailKey: fixture.emailKey,
-  };
+  const job = pressJobOf(fixture);
   let dispatchedMs = 0;
   const phase = await measured(aws, rows, async () => {
     const t0 = performance.now();

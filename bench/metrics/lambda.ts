@@ -16,6 +16,7 @@
 import { join } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
+import { renderedKey } from '../../core/bucket-layout';
 import { buildRawMessage } from '../../core/mime';
 import { renderStatement } from '../../core/render';
 import type { ingestEnvSchema } from '../../functions/ingest/env';
@@ -39,6 +40,7 @@ import {
   sqsEvent,
 } from '../lib/invoke';
 import { loadSample, type Sample } from '../lib/sample';
+import { putRenderedStatement, sendBatchOf } from '../lib/statement-fixture';
 import { median, round } from '../lib/stats';
 import type { BenchContext, Measurement, MetricGroup } from '../lib/types';
 
@@ -98,11 +100,8 @@ async function sendColdStarts(
   aws: BenchAws,
   bundles: { send: BuiltBundle; sendFloor: BuiltBundle },
   sample: Sample,
-  emailJson: string,
 ): Promise<{ send: InvokeResult[]; floor: InvokeResult[] }> {
-  const { id, revision } = sample.statement;
-  const emailKey = `rendered/${id}/${revision}/email.json`;
-  await aws.put(emailKey, emailJson);
+  const fixture = await putRenderedStatement(aws, sample, sample.statement.id);
   const sendVars = {
     LEDGER_TABLE: TABLE,
     BUCKET_NAME: BUCKET,
@@ -128,12 +127,7 @@ async function sendColdStarts(
     // A new journalist each time (for each side): the ledger would skip an address already sent to.
     const event = (n: number) =>
       sqsEvent([
-        JSON.stringify({
-          id,
-          revision,
-          emailKey,
-          recipients: [{ email: journalistEmail(n), name: 'Cold Start' }],
-        }),
+        JSON.stringify(sendBatchOf(fixture, [{ email: journalistEmail(n), name: 'Cold Start' }])),
       ]);
     const f = await invokeInChild(ctx, bundles.sendFloor.file, event(800_000 + i + 1), floorEnv);
     const s = await invokeInChild(ctx, bundles.send.file, event(900_000 + i + 1), sendEnv);
@@ -206,9 +200,9 @@ async function ingestColdStarts(
       floor.push(f);
     }
   }
-  // The last run must have rendered: its email.json is what send reads.
+  // The last run must have rendered: ingest wrote the email.json send would read.
   await aws.s3.send(
-    new HeadObjectCommand({ Bucket: BUCKET, Key: `rendered/${lastId}/1/email.json` }),
+    new HeadObjectCommand({ Bucket: BUCKET, Key: renderedKey(lastId, 1, 'email') }),
   );
   return { ingest: runs, floor };
 }
@@ -336,13 +330,7 @@ export const lambdaGroup: MetricGroup = {
 
     const aws = await startBenchAws(ctx, 'lambda');
     try {
-      const cold = await sendColdStarts(
-        ctx,
-        aws,
-        bundles,
-        sample,
-        JSON.stringify(bundles.rendered.email),
-      );
+      const cold = await sendColdStarts(ctx, aws, bundles, sample);
       const sendMs = median(cold.send.map((r) => r.totalMs));
       const floorMs = median(cold.floor.map((r) => r.totalMs));
       out.push({

@@ -33,7 +33,7 @@ import { bundleLambda } from '../lib/bundle';
 import { type Instances, startInstances } from '../lib/instances';
 import { type EnvVars, lambdaEnv, sqsEvent } from '../lib/invoke';
 import { loadSample } from '../lib/sample';
-import { putRenderedStatement } from '../lib/statement-fixture';
+import { pressJobOf, putRenderedStatement } from '../lib/statement-fixture';
 import { round } from '../lib/stats';
 import type { MetricGroup } from '../lib/types';
 import { addressOf } from './fanout';
@@ -129,12 +129,7 @@ export const pacingGroup: MetricGroup = {
         300_000,
       );
       aws.stub.onSendMessageBatch = (_queue, bodies) => sendQueue.send(bodies);
-      const job = {
-        id: fixture.id,
-        revision: fixture.revision,
-        type: 'published',
-        emailKey: fixture.emailKey,
-      };
+      const job = pressJobOf(fixture);
 
       const cpu0 = process.cpuUsage();
       const ses0 = await aws.sesEmulator.cpuMs();
