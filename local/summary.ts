@@ -183,6 +183,7 @@ export function toJsonReport(summary: StackSummary): {
       | 'revision'
       | 'outcome'
       | 'errors'
+      | 'warnings'
       | 'press'
       | 'pressNote'
       | 'partners'
@@ -198,6 +199,8 @@ export function toJsonReport(summary: StackSummary): {
       revision: s.revision,
       outcome: s.outcome,
       errors: s.errors,
+      // A passed lift, a kept or moved embargo, ignored channels: what a script must not miss.
+      warnings: s.warnings,
       press: s.press,
       pressNote: s.pressNote,
       partners: s.partners,

@@ -65,6 +65,32 @@ describe('herald dev --once --json', () => {
     expect((await readdir(join(stateDir, 'outbox', 'bscp-2024-02-scr', '1'))).length).toBe(4);
   });
 
+  it("carries each statement's warnings, so a script sees a kept embargo", async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        'bin/herald.mjs',
+        'dev',
+        '--once',
+        '--json',
+        '--state-dir',
+        stateDir,
+        '--now',
+        '2024-02-20T09:00:00Z',
+        'examples/statements/01-bscp-serious-case-review.json',
+        'examples/statements/05-bscp-serious-case-review-correction.json',
+      ],
+      { cwd: REPO, timeout: 90_000 },
+    );
+    const report = JSON.parse(stdout) as {
+      statements: Array<{ outcome: string; warnings: Array<{ path: string; message: string }> }>;
+    };
+    const [original, correction] = report.statements;
+    expect(original?.warnings).toEqual([]);
+    expect(correction?.outcome).toBe('corrected');
+    expect(correction?.warnings.map((w) => w.message).join('\n')).toMatch(/embargo/i);
+  });
+
   it('explains a usage mistake in one sentence with exit code 2', async () => {
     const failure = await run(
       process.execPath,
