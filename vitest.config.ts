@@ -8,8 +8,9 @@
  * - e2e: the local stack on real emulators;
  * - browser: pages and emails in Debian's Chromium (playwright-core, axe).
  *
- * `npm test` runs them all; `npm run test:coverage` adds the coverage report,
- * with floors on core/ and functions/ (CI prints it).
+ * `npm test` runs them all with the coverage report and its floors on core/ and
+ * functions/ (`.ci/run` prints the floor; a run under it fails); `npm run
+ * test:fast` runs them without coverage.
  */
 import { defineConfig } from 'vitest/config';
 
