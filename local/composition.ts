@@ -1,3 +1,4 @@
+// Over 400 lines because it is the local stack's wiring diagram: every topic, queue, subscription and trigger the CDK stack deploys, in one list to compare.
 /**
  * The local stack's composition: the topics, queues and scheduler that stand in for
  * SNS, SQS and EventBridge Scheduler, the functions booted through their entries

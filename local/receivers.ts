@@ -253,7 +253,11 @@ export async function startReceivers(options: ReceiversOptions): Promise<Receive
       }
       if (url.pathname === '/approval') {
         if (!approval) {
-          return send(res, 404, 'Approval is not configured (no "approval" in herald.config.json).');
+          return send(
+            res,
+            404,
+            'Approval is not configured (no "approval" in herald.config.json).',
+          );
         }
         const result = await approval(toFunctionUrlEvent(req, body, options.now()));
         return writeFunctionUrlResult(res, result);

@@ -1,3 +1,4 @@
+// Over 400 lines because it starts, wires and stops the whole stack in one place; what it starts lives in emulators.ts, composition.ts, receivers.ts and records.ts.
 /**
  * The local stack: the whole Herald pipeline on this machine, no AWS account.
  *

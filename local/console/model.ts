@@ -1,3 +1,4 @@
+// Over 400 lines because it gathers each audience's outcome (ledger, outbox, receivers, S3) into one snapshot, one small reader per audience.
 /**
  * What the newsroom console shows, read from a running local stack: each statement's
  * state from the ledger (functions/shared/ledger/status + core/status, as `herald status`

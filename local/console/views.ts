@@ -1,3 +1,4 @@
+// Over 400 lines because it holds every console page template, one short function per part of a page.
 /**
  * The console's pages, rendered on the server from the model (model.ts) with the
  * escaping `html` tag: every value from a statement, a file name or a message is text,

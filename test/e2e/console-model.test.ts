@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { describeStatement } from '../../cli/dev';
+import { describeStatement } from '../../cli/dev-output';
 import { readSnapshot, type StatementView } from '../../local/console/model';
 import { EXAMPLES, startTestStack, type TestStack } from '../helpers/local-stack';
 
