@@ -7,6 +7,13 @@
  *   S3 GetObject (email.json) ∥ GetSecretValue ∥ BatchGet (suppression)
  *   → conditional Put (claim) → SendRawEmail → Update (mark sent)
  *
+ * With FLOOR_LIFECYCLE=1 it also makes the calls the statement lifecycle and the
+ * ops delivery report added to every batch (docs/architecture.md): the fence (a
+ * strongly consistent read of the statement head, after the claim), the
+ * batch-done marker (conditional Put, then Update) and the read of the
+ * dispatched marker. The bench reports the ratio against both; the target is
+ * against the first.
+ *
  * The message is the real sample email (inlined at bundle time), so the SES
  * emulator's parsing cost is the same on both sides of the ratio. It takes the
  * same SQS event as send (one SendBatch with one recipient).
@@ -18,6 +25,7 @@ import { SESClient, SendRawEmailCommand } from '@aws-sdk/client-ses';
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -31,6 +39,7 @@ const ses = new SESClient({ maxAttempts: 1 });
 const raw = Buffer.from(__FLOOR_RAW_BASE64__, 'base64');
 const table = process.env.LEDGER_TABLE ?? '';
 const bucket = process.env.BUCKET_NAME ?? '';
+const lifecycle = process.env.FLOOR_LIFECYCLE === '1';
 
 interface Batch {
   id: string;
@@ -66,6 +75,11 @@ export const handler = async (event: { Records: Array<{ body: string }> }) => {
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
+  if (lifecycle) {
+    await ddb.send(
+      new GetCommand({ TableName: table, Key: { pk, sk: 'head' }, ConsistentRead: true }),
+    );
+  }
   const out = await ses.send(new SendRawEmailCommand({ RawMessage: { Data: raw } }));
   await ddb.send(
     new UpdateCommand({
@@ -76,5 +90,27 @@ export const handler = async (event: { Records: Array<{ body: string }> }) => {
       ExpressionAttributeValues: { ':sent': 'sent', ':mid': out.MessageId ?? '' },
     }),
   );
+  if (lifecycle) {
+    const marker = { pk, sk: `fx#${batch.revision}#batch-${email}` };
+    await ddb.send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...marker, status: 'running' },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    await ddb.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: marker,
+        UpdateExpression: 'SET #status = :done',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':done': 'done' },
+      }),
+    );
+    await ddb.send(
+      new GetCommand({ TableName: table, Key: { pk, sk: `fx#${batch.revision}#dispatched` } }),
+    );
+  }
   return { batchItemFailures: [] };
 };

@@ -100,7 +100,7 @@ async function sendColdStarts(
   aws: BenchAws,
   bundles: { send: BuiltBundle; sendFloor: BuiltBundle },
   sample: Sample,
-): Promise<{ send: InvokeResult[]; floor: InvokeResult[] }> {
+): Promise<{ send: InvokeResult[]; floor: InvokeResult[]; lifecycleFloor: InvokeResult[] }> {
   const fixture = await putRenderedStatement(aws, sample, sample.statement.id);
   const sendVars = {
     LEDGER_TABLE: TABLE,
@@ -118,9 +118,11 @@ async function sendColdStarts(
     BUCKET_NAME: BUCKET,
     UNSUBSCRIBE_SECRET_ARN,
   });
+  const lifecycleFloorEnv = { ...floorEnv, FLOOR_LIFECYCLE: '1' };
   const reps = ctx.quick ? 2 : 15;
   const send: InvokeResult[] = [];
   const floor: InvokeResult[] = [];
+  const lifecycleFloor: InvokeResult[] = [];
   await aws.sesEmulator.clear();
   // One warm-up pair (file cache, emulator JIT) that is not counted.
   for (let i = -1; i < reps; i++) {
@@ -131,21 +133,28 @@ async function sendColdStarts(
       ]);
     const f = await invokeInChild(ctx, bundles.sendFloor.file, event(800_000 + i + 1), floorEnv);
     const s = await invokeInChild(ctx, bundles.send.file, event(900_000 + i + 1), sendEnv);
+    const l = await invokeInChild(
+      ctx,
+      bundles.sendFloor.file,
+      event(700_000 + i + 1),
+      lifecycleFloorEnv,
+    );
     const failures =
       (s.result as { batchItemFailures?: unknown[] } | null)?.batchItemFailures ?? [];
     if (failures.length > 0) throw new Error(`send reported failures: ${JSON.stringify(s.result)}`);
     if (i >= 0) {
       floor.push(f);
       send.push(s);
+      lifecycleFloor.push(l);
     }
   }
   const stored = (await aws.sesEmulator.emails()).length;
-  if (stored !== 2 * (reps + 1)) {
+  if (stored !== 3 * (reps + 1)) {
     throw new Error(
-      `expected ${2 * (reps + 1)} emails in the SES emulator, found ${stored}: a run did not send`,
+      `expected ${3 * (reps + 1)} emails in the SES emulator, found ${stored}: a run did not send`,
     );
   }
-  return { send, floor };
+  return { send, floor, lifecycleFloor };
 }
 
 async function ingestColdStarts(
@@ -333,13 +342,14 @@ export const lambdaGroup: MetricGroup = {
       const cold = await sendColdStarts(ctx, aws, bundles, sample);
       const sendMs = median(cold.send.map((r) => r.totalMs));
       const floorMs = median(cold.floor.map((r) => r.totalMs));
+      const lifecycleRatio = round(sendMs / median(cold.lifecycleFloor.map((r) => r.totalMs)), 2);
       out.push({
         name: 'send.coldInitRatio',
         value: round(sendMs / floorMs, 2),
         unit: 'x',
         floor: round(floorMs, 1),
         floorUnit: 'ms',
-        note: `${coldNote('send', cold.send, 'first message')} vs ${coldNote('floor', cold.floor, 'S3∥secret∥suppression, claim, SES, mark')}`,
+        note: `${coldNote('send', cold.send, 'first message')} vs ${coldNote('floor', cold.floor, 'S3∥secret∥suppression, claim, SES, mark')}; against a floor with the lifecycle's calls too (fence read, batch marker, dispatched read) ${lifecycleRatio}x (${coldNote('that floor', cold.lifecycleFloor, 'first message')})`,
       });
       if (!ctx.quick) {
         const attribution = await importAttribution(ctx, 'send', IMPORT_STEPS, 5);
