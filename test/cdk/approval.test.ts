@@ -6,7 +6,7 @@
  */
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { APPROVAL_CONCURRENCY } from '../../lib/herald-stack';
+import { APPROVAL_CONCURRENCY } from '../../lib/approval-endpoint';
 import { buildStack, synthTemplate, TEST_CONFIG_INPUT } from './helpers';
 import {
   actions,

@@ -17,12 +17,8 @@ import {
   PublicFunctionUrl,
 } from '../../lib/constructs/public-function-url';
 import { SWEEP_EVENT } from '../../lib/constructs/release-sweep';
-import {
-  ASYNC_MAX_EVENT_AGE,
-  ASYNC_RETRY_ATTEMPTS,
-  sendPacing,
-  UNSUBSCRIBE_CONCURRENCY,
-} from '../../lib/herald-stack';
+import { ASYNC_MAX_EVENT_AGE, ASYNC_RETRY_ATTEMPTS } from '../../lib/function-wiring';
+import { sendPacing, UNSUBSCRIBE_CONCURRENCY } from '../../lib/herald-stack';
 import { synthTemplate, TEST_CONFIG_INPUT } from './helpers';
 import {
   actions,
