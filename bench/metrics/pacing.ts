@@ -24,6 +24,10 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { z } from 'zod';
 import type { dispatchEnvSchema } from '../../functions/dispatch/env';
 import type { sendEnvSchema } from '../../functions/send/env';
+import {
+  DEFAULT_MAX_RECEIVE_COUNT,
+  visibilityTimeoutFor,
+} from '../../lib/constructs/queue-consumer';
 import { sendPacing } from '../../lib/herald-stack';
 import { LocalQueue } from '../../local/queues';
 import { WorkTracker } from '../../local/tracker';
@@ -43,8 +47,6 @@ const PRESS_LIST_KEY = 'lists/press.csv';
 const OPS_TOPIC_ARN = 'arn:aws:sns:eu-west-2:000000000000:herald-ops';
 /** The configured SES rate: what `press.sendRatePerSecond` would say, and what the emulator allows. */
 const SES_RATE = 50;
-/** The send queue's redrive count (lib/constructs/queues.ts WorkQueue default). */
-const MAX_RECEIVE_COUNT = 5;
 
 export const pacingGroup: MetricGroup = {
   id: 'pacing',
@@ -52,8 +54,8 @@ export const pacingGroup: MetricGroup = {
   async run(ctx) {
     const rows = ctx.quick ? 500 : 2_000;
     const pacing = sendPacing(SES_RATE);
-    // The stack's visibility timeout: 6× the send function's timeout (lib/herald-stack.ts visibilityFor).
-    const visibilityMs = Math.min(43_200, pacing.timeout.toSeconds() * 6) * 1000;
+    // The send queue's visibility timeout, as the stack sets it.
+    const visibilityMs = visibilityTimeoutFor(pacing.timeout).toMilliseconds();
     const [bundle, dispatchBundle] = await Promise.all([
       bundleLambda('send', join(ctx.root, 'functions/send/index.ts'), join(ctx.buildDir, 'lambda')),
       bundleLambda(
@@ -106,7 +108,7 @@ export const pacingGroup: MetricGroup = {
         tracker,
         batchSize: 1,
         concurrency: pacing.maxConcurrency,
-        maxReceiveCount: MAX_RECEIVE_COUNT,
+        maxReceiveCount: DEFAULT_MAX_RECEIVE_COUNT,
         visibilityDelayMs: () => visibilityMs,
         deadLetter: async (letter) => {
           deadLetters.push(letter.reason);
