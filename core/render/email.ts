@@ -14,7 +14,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import mjml2html from 'mjml';
-import { type Phrase, type PressEmailView, pressEmailMjml } from '../../templates/press-email';
 import { HeraldError } from '../errors';
 import type { Statement } from '../statement/schema';
 import type {
@@ -28,12 +27,8 @@ import type {
 } from '../types';
 import { labelsFor, WITHDRAWN_LABEL } from './labels';
 import {
-  EMAIL_MAX_BYTES,
-  emailTooLargeMessage,
   firstParagraphText,
-  LONG_EMAIL_BYTES,
   linkText,
-  type MarkdownField,
   markdownToHtml,
   markdownToText,
   oneLine,
@@ -47,9 +42,16 @@ import {
 import { escapeHtml } from './mjml-tag';
 import { telHref } from './phone';
 import { fromNameFor } from './sender';
+import {
+  EMAIL_MAX_BYTES,
+  emailTooLargeMessage,
+  LONG_EMAIL_BYTES,
+  type MarkdownField,
+} from './size-budget';
 import { splitSlots } from './slots';
+import { type Phrase, type PressEmailView, pressEmailMjml } from './template/press-email';
 
-// Re-exported so callers need one import; summaryOf itself lives in the MJML-free markdown module.
+// Re-exported so callers need one import; summaryOf itself lives in the MJML-free markdown/summary.
 export { escapeHtml, summaryOf };
 
 /** MJML rejected the template or its output is not what the senders rely on. */

@@ -6,7 +6,7 @@
  * as written, if it is still ahead.
  */
 import { createHash } from 'node:crypto';
-import { emailSizeWarnings } from '../render/markdown';
+import { emailSizeWarnings } from '../render/size-budget';
 import type { EmbargoInfo, Issue } from '../types';
 import { plainEnglishErrors, sortIssues, toIssues } from '../validation/issues';
 import { readJsonObject, toBytes } from '../validation/json';
