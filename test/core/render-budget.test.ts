@@ -14,7 +14,8 @@ import {
   estimateEmailBytes,
   LONG_EMAIL_BYTES,
 } from '../../core/render/size-budget';
-import { LIMITS, type Statement, type StatementInput } from '../../core/statement/schema';
+import { LIMITS } from '../../core/statement/primitives';
+import type { Statement, StatementInput } from '../../core/statement/schema';
 import { sampleStatement } from '../fixtures/statements';
 
 const TOO_LARGE =
