@@ -16,6 +16,11 @@ import { renderStatement } from '../core/render';
 import { EmailTooLargeError, escapeHtml } from '../core/render/email';
 import { fromHeader } from '../core/render/sender';
 import { fillSlots } from '../core/render/slots';
+import {
+  EXAMPLE_SENDER,
+  PREVIEW_RECIPIENT,
+  PREVIEW_UNSUBSCRIBE,
+} from '../core/render/template/preview-data';
 import { resolveEmbargo } from '../core/statement/embargo';
 import type { PreviewState } from '../local/console/preview';
 import { socialViews } from '../local/console/social';
@@ -23,9 +28,6 @@ import { describeError, UsageError } from './output';
 import { partnerTypeFor } from './render';
 import { lifecycleWarnings, parseNow, validateFile } from './validate';
 
-const SAMPLE = { email: 'journalist@example.com', name: 'Sam Sample' };
-const EXAMPLE_SENDER = '"Herald Press Office (example)" <press@example.org>';
-const UNSUBSCRIBE = 'https://unsubscribe.example.org/u?t=preview';
 export const DEFAULT_PREVIEW_PORT = 8788;
 
 interface PreviewOptions {
@@ -84,7 +86,7 @@ export async function previewState(
     if (!(error instanceof EmailTooLargeError)) throw error;
     return { ...base, statement: summary, errors: [error.issue], warnings };
   }
-  const greeting = greetingFor(SAMPLE);
+  const greeting = greetingFor(PREVIEW_RECIPIENT);
   const partner = buildPartnerMessage(statement, rendered, partnerTypeFor(statement), now);
   return {
     ...base,
@@ -94,9 +96,13 @@ export async function previewState(
     email: {
       subject: rendered.email.subject,
       from: fromHeader(rendered.email.fromName, options.config?.sender.from ?? EXAMPLE_SENDER),
-      to: `${SAMPLE.name} <${SAMPLE.email}> (a sample journalist)`,
-      html: fillSlots(rendered.email.html, { unsubscribeUrl: UNSUBSCRIBE, greeting }, escapeHtml),
-      text: fillSlots(rendered.email.text, { unsubscribeUrl: UNSUBSCRIBE, greeting }),
+      to: `${PREVIEW_RECIPIENT.name} <${PREVIEW_RECIPIENT.email}> (a sample journalist)`,
+      html: fillSlots(
+        rendered.email.html,
+        { unsubscribeUrl: PREVIEW_UNSUBSCRIBE, greeting },
+        escapeHtml,
+      ),
+      text: fillSlots(rendered.email.text, { unsubscribeUrl: PREVIEW_UNSUBSCRIBE, greeting }),
     },
     social: statement.status === 'withdraw' ? null : socialViews(rendered.social),
     partner: {

@@ -13,6 +13,11 @@ import { renderStatement } from '../core/render';
 import { EmailTooLargeError, escapeHtml } from '../core/render/email';
 import { fromHeader } from '../core/render/sender';
 import { fillSlots } from '../core/render/slots';
+import {
+  EXAMPLE_SENDER,
+  EXAMPLE_UNSUBSCRIBE_BASE,
+  PREVIEW_RECIPIENT,
+} from '../core/render/template/preview-data';
 import { createUnsubscribeToken } from '../core/security/unsubscribe-token';
 import { checkSocialOverrides } from '../core/social';
 import { parseStatement } from '../core/statement/parse';
@@ -21,14 +26,6 @@ import type { PartnerMessageType } from '../core/types';
 import { describeError, EXIT, formatIssues } from './output';
 import { lifecycleWarnings, parseNow } from './validate';
 
-/**
- * Used when no herald.config.json is given or found: clearly example values.
- * The name is quoted: bare parentheses are an RFC 5322 comment, which mail libraries drop.
- */
-const EXAMPLE_SENDER = '"Herald Press Office (example)" <press@example.org>';
-/** The sample journalist the preview is addressed to, so it has the greeting real emails have. */
-const SAMPLE_RECIPIENT_NAME = 'Sam Sample';
-const EXAMPLE_UNSUBSCRIBE_BASE = 'https://unsubscribe.example.org/u';
 const PREVIEW_SECRET = 'herald-render-preview-only';
 
 export function partnerTypeFor(statement: Statement): PartnerMessageType {
@@ -55,12 +52,12 @@ export function registerRenderCommand(program: Command): void {
     .option(
       '--recipient <email>',
       'the journalist the sample email is addressed to',
-      'journalist@example.com',
+      PREVIEW_RECIPIENT.email,
     )
     .option(
       '--recipient-name <name>',
       'their name as the press list has it: the greeting reads "Dear <name>,"; "" for none',
-      SAMPLE_RECIPIENT_NAME,
+      PREVIEW_RECIPIENT.name,
     )
     .option(
       '--config <file>',

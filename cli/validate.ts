@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type LifecycleHead, simulateUpload } from '../core/lifecycle';
-import { checkRenderBudget } from '../core/render/markdown';
+import { checkRenderBudget } from '../core/render/size-budget';
 import { checkSocialOverrides } from '../core/social';
 import { parseStatement } from '../core/statement/parse';
 import type { Statement } from '../core/statement/schema';

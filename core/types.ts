@@ -106,20 +106,28 @@ export const PARTNER_ENVELOPE_VERSION = 1;
 /** The message types that carry the statement itself. */
 export type StatementMessageType = Exclude<PartnerMessageType, 'statement.withdrawn'>;
 
-/** statement.published / corrected / released: the statement, its text and social copy. */
-export interface PartnerStatementMessage {
-  type: StatementMessageType;
+/** What every partner message carries, whatever its type. */
+interface PartnerMessageBase<T extends PartnerMessageType> {
+  type: T;
   version: typeof PARTNER_ENVELOPE_VERSION;
   /** `<id>#<revision>#<type>`: subscribers drop redeliveries with it. */
   dedupeKey: string;
   sentAt: string;
-  statement: {
-    id: string;
-    revision: number;
+}
+
+/** How every partner message names its statement. */
+interface PartnerStatementRef {
+  id: string;
+  revision: number;
+  reference: string | null;
+  organisation: PartnerOrganisation;
+}
+
+/** statement.published / corrected / released: the statement, its text and social copy. */
+export interface PartnerStatementMessage extends PartnerMessageBase<StatementMessageType> {
+  statement: PartnerStatementRef & {
     status: 'publish';
     kind: StatementKind;
-    reference: string | null;
-    organisation: PartnerOrganisation;
     issued: string;
     language: string;
     headline: string;
@@ -139,17 +147,9 @@ export interface PartnerStatementMessage {
  * statement.withdrawn: which statement, why and when — nothing of the withdrawn
  * text, so a partner who never had the statement learns nothing of it.
  */
-export interface PartnerWithdrawalMessage {
-  type: 'statement.withdrawn';
-  version: typeof PARTNER_ENVELOPE_VERSION;
-  dedupeKey: string;
-  sentAt: string;
-  statement: {
-    id: string;
-    revision: number;
+export interface PartnerWithdrawalMessage extends PartnerMessageBase<'statement.withdrawn'> {
+  statement: PartnerStatementRef & {
     status: 'withdraw';
-    reference: string | null;
-    organisation: PartnerOrganisation;
     withdrawalReason: string;
     withdrawnAt: string;
   };

@@ -3,7 +3,7 @@
  * local stack alike. Nothing account-specific is hard-coded anywhere else.
  */
 import { z } from 'zod';
-import { emailAddress, isHttpsUrl, isIanaTimeZone } from '../statement/schema';
+import { emailAddress, isHttpsUrl, isIanaTimeZone } from '../statement/primitives';
 import { SENDER_DISPLAY_NAMES } from '../types';
 
 const SUBSCRIPTION_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;

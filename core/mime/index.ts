@@ -36,13 +36,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { domainToASCII } from 'node:url';
-import addressparser from 'nodemailer/lib/addressparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
 import { HeraldError } from '../errors';
 import { escapeHtml } from '../render/mjml-tag';
 import type { SlotValues } from '../render/slots';
 import type { Recipient, RenderedEmail, SlottedText } from '../types';
+import { checkInputs } from './checks';
 import {
   buildHeaderBlock,
   canonicalParts,
@@ -53,6 +53,8 @@ import {
   headerTemplate,
   prepareBody,
 } from './splice';
+
+export { InvalidUnsubscribeUrlError, UnsafeHeaderValueError } from './checks';
 
 export interface MimeOptions {
   /** The configured sender, e.g. `Herald Press Office <press@example.org>`. */
@@ -73,39 +75,10 @@ export interface MimeOptions {
   fixed?: { baseBoundary: string; messageId: string };
 }
 
-/** A value for a header contains CR, LF or NUL (header injection), is not one address, or is empty. */
-export class UnsafeHeaderValueError extends HeraldError {
-  override readonly name = 'UnsafeHeaderValueError';
-  constructor(
-    readonly field: string,
-    reason = 'contains a line break or NUL character',
-  ) {
-    super(`Refusing to build the email: ${field} ${reason}.`);
-  }
-}
-
-/** The unsubscribe link is not a usable https URL for List-Unsubscribe. */
-export class InvalidUnsubscribeUrlError extends HeraldError {
-  override readonly name = 'InvalidUnsubscribeUrlError';
-  constructor(readonly url: string) {
-    super(
-      'The unsubscribe link must be an https:// URL of printable ASCII characters (at most 900), so it works as a one-click List-Unsubscribe link.',
-    );
-  }
-}
-
 /** An error from nodemailer while building the message. */
 export class MimeBuildError extends HeraldError {
   override readonly name = 'MimeBuildError';
 }
-
-const HEADER_BREAKING = /[\r\n\0]/;
-// A single addr-spec: no spaces, commas, semicolons, angle brackets or quotes that could list a second address.
-const SINGLE_ADDRESS = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+$/;
-// RFC 5322 caps a header line at 998 characters and a URL cannot be folded.
-const MAX_UNSUBSCRIBE_URL = 900;
-const DOMAIN =
-  /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 
 export function greetingFor(recipient: Recipient): string {
   const name = recipient.name?.trim();
@@ -237,9 +210,7 @@ export async function buildRawMessage(
   recipient: Recipient,
   options: MimeOptions,
 ): Promise<Buffer> {
-  const ready = preparedFor(email);
-  const ids = messageIds(options, checkInputs(ready.email, recipient, options));
-  const values = slotValues(recipient, options);
+  const { ready, ids, values } = begin(email, recipient, options);
   const text = encodeBody(ready.encodedText, values, undefined);
   const html = encodeBody(ready.encodedHtml, values, escapeHtml);
   let template: HeaderTemplate | null;
@@ -288,13 +259,20 @@ export async function composeRawMessage(
   recipient: Recipient,
   options: MimeOptions,
 ): Promise<Buffer> {
-  const ready = preparedFor(email);
-  const ids = messageIds(options, checkInputs(ready.email, recipient, options));
-  return compose(ready, recipient, options, slotValues(recipient, options), ids);
+  const { ready, ids, values } = begin(email, recipient, options);
+  return compose(ready, recipient, options, values, ids);
 }
 
-function slotValues(recipient: Recipient, options: MimeOptions): SlotValues {
-  return { unsubscribeUrl: options.unsubscribeUrl, greeting: greetingFor(recipient) };
+/** What both builds start from: the prepared email, the inputs checked, the ids drawn, the slots' values. */
+function begin(
+  email: RenderedEmail | PreparedEmail,
+  recipient: Recipient,
+  options: MimeOptions,
+): { ready: PreparedEmail; ids: MessageIds; values: SlotValues } {
+  const ready = preparedFor(email);
+  const ids = messageIds(options, checkInputs(ready.email, recipient, options));
+  const values = { unsubscribeUrl: options.unsubscribeUrl, greeting: greetingFor(recipient) };
+  return { ready, ids, values };
 }
 
 function compose(
@@ -391,78 +369,4 @@ function mailOptions(
     ...(options.date ? { date: options.date } : {}),
     baseBoundary: ids.baseBoundary,
   };
-}
-
-/** Reject header injection before anything is built: never trust nodemailer alone with it. */
-function checkInputs(email: RenderedEmail, recipient: Recipient, options: MimeOptions): string {
-  const single: Array<[string, string | undefined]> = [
-    ['the recipient address', recipient.email],
-    ['the recipient name', recipient.name],
-    ['the sender (from)', options.from],
-    ['the unsubscribe URL', options.unsubscribeUrl],
-    ['the unsubscribe mailto', options.unsubscribeMailto],
-    ['the configuration set', options.configurationSet],
-    ['the Message-ID domain', options.messageIdDomain],
-    ['the subject', email.subject],
-    ['the statement id', email.statementId],
-    ['the Reply-To name', email.replyTo?.name],
-    ['the Reply-To address', email.replyTo?.address],
-    ['the fixed Message-ID', options.fixed?.messageId],
-    ['the fixed boundary', options.fixed?.baseBoundary],
-  ];
-  for (const [field, value] of single) {
-    if (value !== undefined && HEADER_BREAKING.test(value)) throw new UnsafeHeaderValueError(field);
-  }
-  // nodemailer drops an empty Subject header; a press email without one looks like spam.
-  if (email.subject.trim() === '') throw new UnsafeHeaderValueError('the subject', 'is empty');
-  if (!SINGLE_ADDRESS.test(recipient.email)) {
-    throw new UnsafeHeaderValueError('the recipient address', 'is not a single email address');
-  }
-  if (email.replyTo && !SINGLE_ADDRESS.test(email.replyTo.address)) {
-    throw new UnsafeHeaderValueError('the Reply-To address', 'is not a single email address');
-  }
-  const from = addressparser(options.from, { flatten: true });
-  if (from.length !== 1 || !SINGLE_ADDRESS.test(from[0]?.address ?? '')) {
-    throw new UnsafeHeaderValueError('the sender (from)', 'is not exactly one email address');
-  }
-  if (!isUnsubscribeUrl(options.unsubscribeUrl, 'https:')) {
-    throw new InvalidUnsubscribeUrlError(options.unsubscribeUrl);
-  }
-  if (
-    options.unsubscribeMailto !== undefined &&
-    !isUnsubscribeUrl(options.unsubscribeMailto, 'mailto:')
-  ) {
-    throw new UnsafeHeaderValueError(
-      'the unsubscribe mailto',
-      'is not a mailto: address of printable ASCII',
-    );
-  }
-  if (options.messageIdDomain !== undefined && !DOMAIN.test(options.messageIdDomain)) {
-    throw new UnsafeHeaderValueError('the Message-ID domain', 'is not a domain name');
-  }
-  if (
-    options.configurationSet !== undefined &&
-    !/^[A-Za-z0-9_-]{1,64}$/.test(options.configurationSet)
-  ) {
-    throw new UnsafeHeaderValueError(
-      'the configuration set',
-      'is not an SES configuration set name',
-    );
-  }
-  if (!Number.isInteger(email.revision) || email.revision < 1) {
-    throw new UnsafeHeaderValueError('the revision', 'is not a positive whole number');
-  }
-  return from[0]?.address ?? '';
-}
-
-/** Printable ASCII (it goes inside <…> unencoded), within the line limit, with the expected scheme. */
-function isUnsubscribeUrl(value: string, protocol: 'https:' | 'mailto:'): boolean {
-  if (value.length > MAX_UNSUBSCRIBE_URL || !/^[\x21-\x7e]+$/.test(value) || /[<>]/.test(value))
-    return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === protocol && (protocol === 'mailto:' || url.hostname.includes('.'));
-  } catch {
-    return false;
-  }
 }

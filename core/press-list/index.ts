@@ -8,7 +8,7 @@
  */
 import { Readable } from 'node:stream';
 import { type CsvError, parse } from 'csv-parse';
-import { emailAddress } from '../statement/schema';
+import { emailAddress } from '../statement/primitives';
 import type { Recipient } from '../types';
 import { normaliseEmail } from './address';
 

@@ -1,6 +1,7 @@
 /**
  * The press email: subject, HTML (MJML, rendered once per statement revision)
- * and the plain-text part, plus the statement as plain text for partners.
+ * and the plain-text part (built in ./statement-text, with the statement as
+ * plain text for partners; the notices all three share are in ./notices).
  *
  * Per-recipient slots: the HTML carries `greeting` (where "Dear Jane Smith,"
  * goes; may be empty) and `unsubscribeUrl` (inside an href). Senders fill them
@@ -14,7 +15,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import mjml2html from 'mjml';
-import { type Phrase, type PressEmailView, pressEmailMjml } from '../../templates/press-email';
 import { HeraldError } from '../errors';
 import type { Statement } from '../statement/schema';
 import type {
@@ -24,33 +24,49 @@ import type {
   RenderedEmail,
   SenderDisplayName,
   SlotName,
-  SlottedText,
 } from '../types';
-import { labelsFor, WITHDRAWN_LABEL } from './labels';
+import { labelsFor } from './labels';
+import {
+  firstParagraphText,
+  markdownToHtml,
+  oneLine,
+  summaryOf,
+  type TextDirection,
+  truncateAtWord,
+} from './markdown';
+import { escapeHtml } from './mjml-tag';
+import {
+  emailSubject,
+  embargoPhrase,
+  formatIssued,
+  isCorrection,
+  isWithdrawn,
+  liftedEarlyPhrase,
+} from './notices';
+import { telHref } from './phone';
+import { fromNameFor } from './sender';
 import {
   EMAIL_MAX_BYTES,
   emailTooLargeMessage,
-  firstParagraphText,
   LONG_EMAIL_BYTES,
-  linkText,
   type MarkdownField,
-  markdownToHtml,
-  markdownToText,
-  oneLine,
-  summaryOf,
-  TEXT_WIDTH,
-  type TextDirection,
-  truncateAtWord,
-  underlined,
-  wrapText,
-} from './markdown';
-import { escapeHtml } from './mjml-tag';
-import { telHref } from './phone';
-import { fromNameFor } from './sender';
+} from './size-budget';
 import { splitSlots } from './slots';
+import { emailText, renderStatementText } from './statement-text';
+import { type PressEmailView, pressEmailMjml } from './template/press-email';
 
-// Re-exported so callers need one import; summaryOf itself lives in the MJML-free markdown module.
-export { escapeHtml, summaryOf };
+export { embargoNotice } from './notices';
+// Re-exported so callers need one import: summaryOf lives in the MJML-free
+// markdown/summary, the notices and the plain text in their own modules.
+export {
+  emailSubject,
+  embargoPhrase,
+  escapeHtml,
+  formatIssued,
+  liftedEarlyPhrase,
+  renderStatementText,
+  summaryOf,
+};
 
 /** MJML rejected the template or its output is not what the senders rely on. */
 export class EmailRenderError extends HeraldError {
@@ -92,17 +108,6 @@ function sameText(a: string, b: string): boolean {
   return oneLine(a).toLocaleLowerCase() === oneLine(b).toLocaleLowerCase();
 }
 
-function isCorrection(statement: Statement): boolean {
-  return statement.status === 'publish' && statement.revision > 1;
-}
-
-function isWithdrawn(statement: Statement): boolean {
-  return statement.status === 'withdraw';
-}
-
-// ---------------------------------------------------------------------------
-// Exported pieces other renderers share
-
 /** Options beside the embargo for renderEmail (and renderStatement). */
 export interface EmailRenderOptions {
   /**
@@ -116,77 +121,8 @@ export interface EmailRenderOptions {
   displayName?: SenderDisplayName | undefined;
 }
 
-/**
- * `EMBARGOED until 00:01 GMT, Wednesday 21 February 2024 — not for publication
- * or broadcast before this time`; when the lift has moved: `EMBARGOED until
- * <new> — the embargo has moved (it was <old>). Not for publication or
- * broadcast before this time.` Lift times are marked to be kept on one line.
- */
-export function embargoPhrase(embargo: EmbargoInfo, liftMoved?: LiftMoved): Phrase {
-  if (liftMoved && liftMoved.from.until !== embargo.until) {
-    return [
-      'EMBARGOED until ',
-      { keep: embargo.display },
-      ' — the embargo has moved (it was ',
-      { keep: liftMoved.from.display },
-      '). Not for publication or broadcast before this time.',
-    ];
-  }
-  return [
-    'EMBARGOED until ',
-    { keep: embargo.display },
-    ' — not for publication or broadcast before this time',
-  ];
-}
-
-/** `EMBARGO LIFTED EARLY — this statement was embargoed until <old>; it may now be published.` */
-export function liftedEarlyPhrase(liftMoved: LiftMoved): Phrase {
-  return [
-    'EMBARGO LIFTED EARLY — this statement was embargoed until ',
-    { keep: liftMoved.from.display },
-    '; it may now be published.',
-  ];
-}
-
-function phraseText(phrase: Phrase): string {
-  return phrase.map((p) => (typeof p === 'string' ? p : p.keep)).join('');
-}
-
-/** The embargo notice as text (see embargoPhrase). */
-export function embargoNotice(embargo: EmbargoInfo, liftMoved?: LiftMoved): string {
-  return phraseText(embargoPhrase(embargo, liftMoved));
-}
-
-/**
- * The subject: `EMBARGOED until <display>: <headline>`, `CORRECTION: …` for a
- * later revision (before the embargo prefix when both apply),
- * `WITHDRAWN – DO NOT PUBLISH: <headline>` for a withdrawal, else the headline.
- * Always one line.
- */
-export function emailSubject(statement: Statement, embargo: EmbargoInfo | null): string {
-  const headline = oneLine(statement.headline);
-  if (isWithdrawn(statement)) return `${WITHDRAWN_LABEL}: ${headline}`;
-  let subject = headline;
-  if (embargo) subject = `EMBARGOED until ${embargo.display}: ${subject}`;
-  if (isCorrection(statement)) subject = `CORRECTION: ${subject}`;
-  return subject;
-}
-
 // ---------------------------------------------------------------------------
 // View building
-
-/** `21 February 2024` in the statement's language (the date itself, no time zone shift). */
-export function formatIssued(issued: string, language: string): string {
-  const [y, m, d] = issued.split('-').map(Number) as [number, number, number];
-  const date = new Date(0);
-  date.setUTCFullYear(y, m - 1, d); // setUTCFullYear, unlike Date.UTC, keeps years below 100
-  return new Intl.DateTimeFormat(language, {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    timeZone: 'UTC',
-  }).format(date);
-}
 
 const RTL_SCRIPTS = new Set([
   'Arab',
@@ -408,137 +344,4 @@ function largestField(view: PressEmailView): MarkdownField {
     ['notesToEditors', String(view.notesToEditors ?? '').length],
   ];
   return sizes.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-}
-
-/**
- * The text part: greeting slot, the statement, the embargo again after the
- * media contact (as in the HTML), then a footer ending in the unsubscribe slot.
- */
-function emailText(
-  statement: Statement,
-  embargo: EmbargoInfo | null,
-  liftMoved: LiftMoved | undefined,
-): SlottedText {
-  const org = statement.organisation;
-  const labels = labelsFor(statement.language);
-  const footer = [
-    '-- ',
-    ...wrapText(labels.whyReceiving(org.name)),
-    ...(org.website ? [org.website] : []),
-  ].join('\n');
-  const reminder =
-    embargo && !isWithdrawn(statement)
-      ? `\n\n${wrapPhrase(embargoPhrase(embargo, liftMoved)).join('\n')}`
-      : '';
-  return {
-    parts: [
-      '',
-      `\n\n${renderStatementText(statement, embargo, { liftMoved })}${reminder}\n\n${footer}\n${labels.unsubscribeText} `,
-      '\n',
-    ],
-    slots: ['greeting', 'unsubscribeUrl'],
-  };
-}
-
-/** Wrapped like wrapText, but never inside a lift time or date (each kept on one line, as in the HTML). */
-function wrapPhrase(phrase: Phrase): string[] {
-  // No-break spaces hold the kept pieces together while wrapping, then become spaces again.
-  const held = phrase
-    .map((p) => (typeof p === 'string' ? p : keptPieces(p.keep).join(' ')))
-    .join('');
-  return wrapText(held).map((line) => line.replaceAll('\u00a0', ' '));
-}
-
-/** `kind · Ref: … · date`, wrapped only between the parts (a part longer than 30 characters may break at its spaces). */
-function wrapKept(parts: readonly string[]): string[] {
-  const held = parts.map((part) => (part.length <= 30 ? part.replace(/ /g, '\u00a0') : part));
-  return wrapText(held.join('\u00a0· ')).map((line) => line.replaceAll('\u00a0', ' '));
-}
-
-/** `00:01 GMT, Wednesday 21 February 2024` → the time and the date, each with no-break spaces. */
-function keptPieces(display: string): string[] {
-  const comma = display.indexOf(', ');
-  const pieces = comma === -1 ? [display] : [display.slice(0, comma + 1), display.slice(comma + 2)];
-  return pieces.map((piece) => piece.replace(/ /g, '\u00a0'));
-}
-
-/**
- * The whole statement as plain text, wrapped at 76 columns, with no slots:
- * notices, kind/reference/date, headline, subheading, body, signoff, callout,
- * links as `label: URL`, notes to editors and the media contact.
- */
-export function renderStatementText(
-  statement: Statement,
-  embargo: EmbargoInfo | null,
-  options: Pick<EmailRenderOptions, 'liftMoved'> = {},
-): string {
-  const withdrawn = isWithdrawn(statement);
-  const labels = labelsFor(statement.language);
-  const blocks: string[][] = [];
-  const add = (...lines: string[]) => {
-    if (lines.length > 0) blocks.push(lines);
-  };
-
-  if (withdrawn) {
-    add(
-      WITHDRAWN_LABEL,
-      ...wrapText(`${labels.withdrawalExplanation} ${statement.withdrawalReason ?? ''}`),
-    );
-  } else {
-    if (embargo) add(...wrapPhrase(embargoPhrase(embargo, options.liftMoved)));
-    else if (options.liftMoved) add(...wrapPhrase(liftedEarlyPhrase(options.liftMoved)));
-    if (isCorrection(statement) && statement.correction) {
-      add(...wrapText(`${labels.correctionLine(statement.revision)} ${statement.correction}`));
-    }
-  }
-
-  const meta = [
-    labels.kinds[statement.kind],
-    statement.reference && `${labels.reference} ${statement.reference}`,
-    formatIssued(statement.issued, statement.language),
-  ].filter((p): p is string => typeof p === 'string' && p !== '');
-  add(...wrapKept(meta), ...wrapText(statement.organisation.name));
-  add(...underlined(statement.headline, '='));
-  if (statement.subheading) add(...wrapText(statement.subheading));
-
-  if (!withdrawn) {
-    add(markdownToText(statement.body));
-    if (statement.signoff) {
-      add(
-        ...wrapText(statement.signoff.name),
-        ...(statement.signoff.role ? wrapText(statement.signoff.role) : []),
-      );
-    }
-    if (statement.callout) {
-      // A bar down the side marks the highlighted box, as "> " marks a quote.
-      add(
-        ...markdownToText(statement.callout, TEXT_WIDTH - 2)
-          .split('\n')
-          .map((line) => (line === '' ? '|' : `| ${line}`)),
-      );
-    }
-    if (statement.links && statement.links.length > 0) {
-      add(
-        ...underlined(labels.links, '-'),
-        ...statement.links.flatMap((l) =>
-          wrapText(linkText(l.label, l.url), TEXT_WIDTH - 2).map(
-            (line, i) => (i === 0 ? '- ' : '  ') + line,
-          ),
-        ),
-      );
-    }
-    if (statement.notesToEditors) {
-      add(...underlined(labels.notesToEditors, '-'), markdownToText(statement.notesToEditors));
-    }
-  }
-
-  const c = statement.mediaContact;
-  add(
-    ...underlined(labels.mediaContact, '-'),
-    ...wrapText(c.role ? `${c.name}, ${c.role}` : c.name),
-    ...(c.email ? [`${labels.email} ${c.email}`] : []),
-    ...(c.phone ? [`${labels.phone} ${c.phone}`] : []),
-  );
-
-  return blocks.map((lines) => lines.join('\n')).join('\n\n');
 }

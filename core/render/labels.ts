@@ -11,7 +11,15 @@
  * `WITHDRAWN – DO NOT PUBLISH:`), the embargo notice and the withdrawal
  * banner heading. The per-recipient greeting comes from core/mime.
  */
-import { KIND_LABELS, type StatementKind } from '../statement/schema';
+import type { StatementKind } from '../statement/schema';
+
+/** The kinds in English (also the English labels' `kinds`). */
+export const KIND_LABELS: Readonly<Record<StatementKind, string>> = {
+  'press-release': 'Press release',
+  'partnership-statement': 'Partnership statement',
+  'media-advisory': 'Media advisory',
+  statement: 'Statement',
+};
 
 export interface EmailLabels {
   /** `Press release`, `Partnership statement`, … */

@@ -6,12 +6,13 @@
  * as written, if it is still ahead.
  */
 import { createHash } from 'node:crypto';
-import { emailSizeWarnings } from '../render/markdown';
+import { emailSizeWarnings } from '../render/size-budget';
 import type { EmbargoInfo, Issue } from '../types';
 import { plainEnglishErrors, sortIssues, toIssues } from '../validation/issues';
 import { readJsonObject, toBytes } from '../validation/json';
 import { DEFAULT_TIMEZONE, resolveEmbargo } from './embargo';
-import { MAX_STATEMENT_BYTES, type Statement, statementSchema } from './schema';
+import { MAX_STATEMENT_BYTES } from './primitives';
+import { type Statement, statementSchema } from './schema';
 
 export type StatementParseResult =
   | {

@@ -23,7 +23,7 @@ import {
   type RevisionPlan,
 } from '../../core/lifecycle';
 import { EmailTooLargeError, renderEmail } from '../../core/render/email';
-import { checkRenderBudget } from '../../core/render/markdown';
+import { checkRenderBudget } from '../../core/render/size-budget';
 import type { Statement } from '../../core/statement/schema';
 import type { Issue, RenderedEmail, SenderDisplayName } from '../../core/types';
 import { lockOptions } from '../shared/invocation';

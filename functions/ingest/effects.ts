@@ -17,7 +17,8 @@ import { formatIssueLines } from '../../core/errors';
 import type { Effect, RevisionPlan } from '../../core/lifecycle';
 import { renderStatement } from '../../core/render';
 import { escapeHtml } from '../../core/render/email';
-import { fillSlots, type SlotValues } from '../../core/render/slots';
+import { fillSlots } from '../../core/render/slots';
+import { PREVIEW_SLOTS } from '../../core/render/template/preview-data';
 import type { Statement } from '../../core/statement/schema';
 import type { Issue, LiftMoved, RenderedEmail, SenderDisplayName } from '../../core/types';
 import { releaseLocked } from '../release/release';
@@ -80,12 +81,6 @@ export function renderOptions(
     ...(displayName ? { displayName } : {}),
   };
 }
-
-/** What the preview email.html / email.txt show in the per-recipient slots. */
-const PREVIEW_SLOTS: SlotValues = {
-  greeting: 'Dear Jane Smith,',
-  unsubscribeUrl: 'https://unsubscribe.example.invalid/preview',
-};
 
 export async function runPlan(
   deps: IngestDeps,

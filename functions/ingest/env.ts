@@ -1,7 +1,7 @@
 /** The environment of `ingest`: the contract between lib/ (which sets it) and index.ts. */
 import { z } from 'zod';
 import { approvalSchema, filterPolicySchema } from '../../core/config/schema';
-import { isIanaTimeZone } from '../../core/statement/schema';
+import { isIanaTimeZone } from '../../core/statement/primitives';
 import { SENDER_DISPLAY_NAMES } from '../../core/types';
 import { environmentBuilder } from '../shared/env';
 

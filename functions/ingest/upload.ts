@@ -7,7 +7,7 @@ import type { S3EventRecord } from 'aws-lambda';
 import { isStatementUpload } from '../../core/bucket-layout';
 import { checkSocialOverrides } from '../../core/social';
 import { parseStatement } from '../../core/statement/parse';
-import { MAX_STATEMENT_BYTES } from '../../core/statement/schema';
+import { MAX_STATEMENT_BYTES } from '../../core/statement/primitives';
 import type { Issue } from '../../core/types';
 import type { EffectRunner } from '../shared/ledger/effects';
 import { withStatementId } from '../shared/logger';

@@ -6,10 +6,10 @@
 import * as cheerio from 'cheerio';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, renderEmail, summaryOf } from '../../core/render/email';
-import { EMAIL_CLIP_BYTES, EMAIL_MAX_BYTES } from '../../core/render/markdown';
+import { EMAIL_CLIP_BYTES, EMAIL_MAX_BYTES } from '../../core/render/size-budget';
 import { fillSlots, type SlotValues } from '../../core/render/slots';
 import { parseStatement } from '../../core/statement/parse';
-import { LIMITS } from '../../core/statement/schema';
+import { LIMITS } from '../../core/statement/primitives';
 import { sampleInput } from '../fixtures/statements';
 
 const NOW = new Date('2024-02-01T09:00:00Z');

@@ -10,7 +10,8 @@ import {
 } from '../../core/envelope';
 import { renderStatementText } from '../../core/render/email';
 import { checkSocialOverrides, renderSocial } from '../../core/social';
-import { LIMITS, type Statement, type StatementInput } from '../../core/statement/schema';
+import { LIMITS } from '../../core/statement/primitives';
+import type { Statement, StatementInput } from '../../core/statement/schema';
 import type {
   EmbargoInfo,
   PartnerEnvelope,

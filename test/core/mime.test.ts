@@ -362,6 +362,7 @@ describe('the send Lambda bundle', () => {
     expect(inputs.filter((i) => i.includes('node_modules/mjml'))).toEqual([]);
     expect(inputs.filter((i) => i.startsWith('core/')).sort()).toEqual([
       'core/errors.ts',
+      'core/mime/checks.ts',
       'core/mime/index.ts',
       'core/mime/splice.ts',
       'core/render/mjml-tag.ts',

@@ -6,17 +6,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EmailTooLargeError, renderEmail, renderStatementText } from '../../core/render/email';
+import { markdownToHtml, markdownToText, REFERENCE_LINK_BUDGET } from '../../core/render/markdown';
 import {
   checkRenderBudget,
   EMAIL_MAX_BYTES,
   emailSizeWarnings,
   estimateEmailBytes,
   LONG_EMAIL_BYTES,
-  markdownToHtml,
-  markdownToText,
-  REFERENCE_LINK_BUDGET,
-} from '../../core/render/markdown';
-import { LIMITS, type Statement, type StatementInput } from '../../core/statement/schema';
+} from '../../core/render/size-budget';
+import { LIMITS } from '../../core/statement/primitives';
+import type { Statement, StatementInput } from '../../core/statement/schema';
 import { sampleStatement } from '../fixtures/statements';
 
 const TOO_LARGE =

@@ -7,7 +7,7 @@ import {
   SocialCopyInvalidError,
   SocialCopyTooLongError,
 } from '../../core/social';
-import { LONE_SURROGATE } from '../../core/statement/schema';
+import { LONE_SURROGATE } from '../../core/statement/primitives';
 import type { BlueskyFacet, EmbargoInfo, SocialCopy } from '../../core/types';
 import { sampleStatement } from '../fixtures/statements';
 

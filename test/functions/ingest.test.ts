@@ -1,6 +1,6 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { EMAIL_MAX_BYTES, estimateEmailBytes } from '../../core/render/markdown';
+import { EMAIL_MAX_BYTES, estimateEmailBytes } from '../../core/render/size-budget';
 import type { StatementInput } from '../../core/statement/schema';
 import type { PartnerEnvelope } from '../../core/types';
 import { scheduleName } from '../../functions/ingest/effects';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { STATEMENT_ID } from '../../core/statement/schema';
+import { STATEMENT_ID } from '../../core/statement/primitives';
 import { scheduleName } from '../../functions/ingest/effects';
 import { EnvironmentError, readEnv } from '../../functions/shared/env';
 import { MessageFormatError } from '../../functions/shared/errors';

@@ -24,9 +24,32 @@
  * spans; spaces stay ordinary spaces, so copying a reference or a number
  * copies what the author wrote.
  */
-import { type EmailLabels, WITHDRAWN_LABEL } from '../core/render/labels';
-import { LINK_COLOUR, LINK_STYLE, NOWRAP, type TextDirection } from '../core/render/markdown';
-import { mjml, type TrustedHtml, trusted } from '../core/render/mjml-tag';
+import { type EmailLabels, WITHDRAWN_LABEL } from '../labels';
+import type { TextDirection } from '../markdown/html';
+import { mjml, type TrustedHtml, trusted } from '../mjml-tag';
+import {
+  ACCENT,
+  CARD,
+  DARK_CALLOUT,
+  DARK_CARD,
+  DARK_LINK,
+  DARK_PAGE,
+  DARK_SECONDARY,
+  DARK_TEXT,
+  EMBARGO_YELLOW,
+  FONT_STACK,
+  H1,
+  H2,
+  LINK_STYLE,
+  META,
+  NOWRAP,
+  P,
+  PAGE,
+  SECONDARY_TEXT,
+  SUBHEADING,
+  TEXT,
+  WITHDRAWN_BG,
+} from './tokens';
 
 /** Text with pieces to keep on one line: `['EMBARGOED until ', {keep: '00:01 GMT, …'}]`. */
 export type Phrase = ReadonlyArray<string | { keep: string }>;
@@ -76,26 +99,6 @@ export interface PressEmailView {
   };
 }
 
-// System fonts only: no family needs quotes, and nothing is fetched.
-const FONT_STACK =
-  '-apple-system, BlinkMacSystemFont, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif';
-const TEXT = '#0B0C0C';
-const SECONDARY_TEXT = '#484949'; // 9:1 on white
-const PAGE = '#F3F2F1';
-const CARD = '#FFFFFF';
-const EMBARGO_YELLOW = '#FFDD00';
-const WITHDRAWN_BG = '#A51D0F'; // white on dark red, 7.5:1
-const ACCENT = LINK_COLOUR;
-
-// The dark palette (prefers-color-scheme: dark). Contrast on DARK_CARD:
-// text 15:1, secondary 9:1, links 7.5:1; the embargo yellow on DARK_PAGE 14:1.
-const DARK_PAGE = '#0B0C0C';
-const DARK_CARD = '#1B1B1B';
-const DARK_TEXT = '#F3F2F1';
-const DARK_SECONDARY = '#C4C6C8';
-const DARK_LINK = '#8AB4F8';
-const DARK_CALLOUT = '#2B2B2B';
-
 /**
  * Classes the dark palette hooks on. MJML puts `css-class` on a section's outer
  * div and on <body>; the body's colour is also inline on the div inside it.
@@ -130,11 +133,6 @@ const DARK_CSS = `
 }
 `;
 
-const H1 = 'margin:0 0 16px;font-size:32px;line-height:1.25;font-weight:700';
-const H2 = 'margin:32px 0 12px;font-size:24px;line-height:1.3;font-weight:700';
-const SUBHEADING = 'margin:0 0 24px;font-size:22px;line-height:1.4;font-weight:400';
-const P = 'margin:0 0 16px';
-const META = `margin:0 0 4px;font-size:16px;color:${SECONDARY_TEXT}`;
 /** Longest text kept whole on one line: about a phone screen's width at 18px. */
 const KEEP_MAX = 30;
 
