@@ -14,6 +14,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { HeraldError } from '../errors';
 import type { RevisionPlan } from '../lifecycle/types';
 import { escapeHtml } from '../render/mjml-tag';
+import { PREVIEW_RECIPIENT } from '../render/template/preview-data';
 import { MEASURES, PLATFORM_NAMES, PLATFORMS } from '../social/counting';
 import { formatEmbargoTime } from '../statement/embargo';
 import type { Statement } from '../statement/schema';
@@ -25,8 +26,8 @@ export const APPROVAL_HEADER = 'X-Herald-Approval';
 
 export type ApprovalMailKind = 'proof' | 'approved' | 'rejected';
 
-/** The sample journalist the attached email is addressed to. */
-export const SAMPLE_JOURNALIST = { name: 'Jane Smith', email: 'jane.smith@example.org' } as const;
+/** The sample journalist the attached email is addressed to: the one of every preview (herald render, herald preview, the proof). */
+export const SAMPLE_JOURNALIST = PREVIEW_RECIPIENT;
 
 export class ApprovalMailError extends HeraldError {
   override name = 'ApprovalMailError';

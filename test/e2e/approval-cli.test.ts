@@ -156,7 +156,7 @@ describe('herald dev --once with approval configured', () => {
     expect(raw.toString('utf8')).toMatch(
       /Content-Type: message\/rfc822; name=journalist-email\.eml[\s\S]*Content-Disposition: attachment/,
     );
-    expect(mail.text).toContain('Dear Jane Smith,');
+    expect(mail.text).toContain('Dear Sam Sample,');
   }, 180_000);
 
   it('with --approve-by an approver, delivers exactly what an unapproved run delivers', async () => {

@@ -66,7 +66,7 @@ describe('a revision awaiting approval', () => {
       /Journalists: 3 journalists on the press list \(1 follow safeguarding, 1 follow case-reviews, 1 take every topic\)/,
     );
     expect(proof.text).toContain('Partner released-only: statement.released (at the lift)');
-    expect(proof.text).toContain('Dear Jane Smith,');
+    expect(proof.text).toContain('Dear Sam Sample,');
     expect(proof.text).toMatch(/X \(\d+ of 280 characters/);
     expect(w.ops.map((o) => o.subject)).toEqual([`Herald: awaiting approval ${ID} r1`]);
   });
