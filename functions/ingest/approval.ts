@@ -38,7 +38,7 @@ import {
   startApprovedRevision,
   withStatementLock,
 } from '../shared/ledger/statements';
-import { withStatementId } from '../shared/logger';
+import { withStatement } from '../shared/logger';
 import { type ApprovalDecisionMessage, opsSubject } from '../shared/messages';
 import { readBundle } from '../shared/rendered';
 import { embargoLines, type PlanRun, renderOnce, runPlan } from './effects';
@@ -165,7 +165,7 @@ export function handleApprovalDecision(
 ): Promise<IngestOutcome> {
   const settings = approvalOf(deps);
   const { id, revision } = message;
-  return withStatementId(deps.logger, id, () =>
+  return withStatement(deps.logger, { statementId: id, revision }, () =>
     withStatementLock(runner.ledger, id, lockOptions(runner), async (lock) => {
       const item = await getRevision(runner.ledger, id, revision);
       const verdict = decideApproval(lock.head, revision);

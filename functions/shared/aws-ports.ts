@@ -11,6 +11,7 @@ import {
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { HeraldError } from '../../core/errors';
+import { isAwsError } from './errors';
 import type {
   Publisher,
   QueueName,
@@ -166,7 +167,7 @@ export function createEventBridgeScheduler(
         );
       } catch (err) {
         // The name is deterministic per statement revision, so it exists only if we made it.
-        if (hasName(err, 'ConflictException')) return;
+        if (isAwsError(err, 'ConflictException')) return;
         throw err;
       }
     },
@@ -177,14 +178,9 @@ export function createEventBridgeScheduler(
         );
       } catch (err) {
         // Already fired (ActionAfterCompletion DELETE) or never created.
-        if (hasName(err, 'ResourceNotFoundException')) return;
+        if (isAwsError(err, 'ResourceNotFoundException')) return;
         throw err;
       }
     },
   };
-}
-
-// By name, not instanceof: a duplicated SDK copy (or a test mock) breaks instanceof.
-function hasName(err: unknown, name: string): boolean {
-  return err instanceof Error && err.name === name;
 }

@@ -8,6 +8,21 @@
 import { HeraldError } from '../../core/errors';
 import type { Issue } from '../../core/types';
 
+/**
+ * The name an error carries (`NoSuchKey`, `ConditionalCheckFailedException`, …), or
+ * undefined for a thrown non-Error. By name, not instanceof: a duplicated SDK copy
+ * (or a test mock) breaks instanceof.
+ */
+export function errorName(err: unknown): string | undefined {
+  return err instanceof Error ? err.name : undefined;
+}
+
+/** `err` is an Error named one of `names` (an AWS SDK service exception, typically). */
+export function isAwsError(err: unknown, ...names: string[]): err is Error {
+  const name = errorName(err);
+  return name !== undefined && names.includes(name);
+}
+
 /** A retry later is expected to succeed (another invocation holds a lease, a dependency is busy). */
 export class RetryableError extends HeraldError {
   override name = 'RetryableError';

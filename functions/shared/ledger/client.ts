@@ -48,6 +48,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isAwsError } from '../errors';
 
 export interface Ledger {
   ddb: DynamoDBDocumentClient;
@@ -105,5 +106,5 @@ export function uploadPk(key: string): string {
 
 /** DynamoDB rejected a conditional write (the item was not in the expected state). */
 export function isConditionalCheckFailed(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+  return isAwsError(err, 'ConditionalCheckFailedException');
 }
