@@ -50,6 +50,14 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isAwsError } from '../errors';
 
+/** The ledger a handler's deps name (its DynamoDB client and table). */
+export function ledgerOf(deps: {
+  ddb: DynamoDBDocumentClient;
+  settings: { tableName: string };
+}): Ledger {
+  return { ddb: deps.ddb, tableName: deps.settings.tableName };
+}
+
 export interface Ledger {
   ddb: DynamoDBDocumentClient;
   tableName: string;
