@@ -27,15 +27,17 @@ import { checkRenderBudget } from '../../core/render/markdown';
 import type { Statement } from '../../core/statement/schema';
 import type { Issue, RenderedEmail, SenderDisplayName } from '../../core/types';
 import { lockOptions } from '../shared/invocation';
+import { putDue } from '../shared/ledger/due';
 import type { EffectRunner } from '../shared/ledger/effects';
+import {
+  getRevision,
+  markRevisionComplete,
+  putRevision,
+  type RevisionItem,
+} from '../shared/ledger/revisions';
 import {
   commitRevision,
   getHead,
-  getRevision,
-  markRevisionComplete,
-  putDue,
-  putRevision,
-  type RevisionItem,
   type StatementHead,
   type StatementLock,
   withStatementLock,

@@ -24,18 +24,20 @@ import type { Issue, RenderedEmail } from '../../core/types';
 import { lockOptions } from '../shared/invocation';
 import { type ApprovalItem, listDecisions } from '../shared/ledger/approvals';
 import { effectSk, statementPk } from '../shared/ledger/client';
+import { putDue } from '../shared/ledger/due';
 import { type EffectRunner, queryEffects, runEffect } from '../shared/ledger/effects';
+import {
+  getRevision,
+  markRevisionComplete,
+  putRevision,
+  type RevisionItem,
+  startApprovedRevision,
+} from '../shared/ledger/revisions';
 import {
   clearAwaiting,
   commitAwaiting,
   commitRevision,
-  getRevision,
-  markRevisionComplete,
-  putDue,
-  putRevision,
-  type RevisionItem,
   type StatementLock,
-  startApprovedRevision,
   withStatementLock,
 } from '../shared/ledger/statements';
 import { withStatement } from '../shared/logger';

@@ -22,13 +22,14 @@ import type { Statement } from '../../core/statement/schema';
 import type { Issue, LiftMoved, RenderedEmail, SenderDisplayName } from '../../core/types';
 import { releaseLocked } from '../release/release';
 import { effectSk, statementPk } from '../shared/ledger/client';
+import { clearDue } from '../shared/ledger/due';
 import {
   type EffectRun,
   type EffectRunner,
   queryEffects,
   runEffect,
 } from '../shared/ledger/effects';
-import { clearDue, type StatementLock } from '../shared/ledger/statements';
+import type { StatementLock } from '../shared/ledger/statements';
 import {
   opsSubject,
   type PressJob,

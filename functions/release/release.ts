@@ -21,9 +21,9 @@ import { decideRelease, type ReleaseDecision, type ReleaseSkipReason } from '../
 import { EmbargoNotLiftedError } from '../shared/errors';
 import { lockOptions } from '../shared/invocation';
 import { effectSk, statementPk } from '../shared/ledger/client';
+import { clearDue } from '../shared/ledger/due';
 import { type EffectRunner, runEffect } from '../shared/ledger/effects';
 import {
-  clearDue,
   getHead,
   recordReleased,
   recordReleaseStart,

@@ -25,7 +25,8 @@ import {
 import { type InvocationContext, invocationRunner, lockOptions } from '../shared/invocation';
 import { statementPk } from '../shared/ledger/client';
 import { withLock } from '../shared/ledger/lock';
-import { getHead, lastPostedOf, recordPosted, SITE_SK } from '../shared/ledger/statements';
+import { lastPostedOf, recordPosted, SITE_SK } from '../shared/ledger/site';
+import { getHead } from '../shared/ledger/statements';
 import { type Logger, withStatement } from '../shared/logger';
 import { parseWebsiteMessage, type WebsiteMessage } from '../shared/messages';
 import type { SecretSource } from '../shared/secrets';

@@ -7,13 +7,9 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApprovalItem, parseApprovalItem } from './approvals';
 import { HEAD_SK, type Ledger, statementPk } from './client';
 import { type EffectItem, parseEffectItem } from './effects';
+import { parseRevisionItem, type RevisionItem } from './revisions';
 import { parseSendItem, type SendItem } from './sends';
-import {
-  parseHeadItem,
-  parseRevisionItem,
-  type RevisionItem,
-  type StatementHead,
-} from './statements';
+import { parseHeadItem, type StatementHead } from './statements';
 
 export interface StatementLedgerItems {
   id: string;
