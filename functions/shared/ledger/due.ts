@@ -2,8 +2,8 @@
  * Due items (`due` / `<id>`): releases owed, which the sweep in `release` finds
  * if a schedule was lost or its retries ran out.
  */
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, type Ledger } from './client';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed, type Ledger, queryItems } from './client';
 
 const DUE_PK = 'due';
 
@@ -43,28 +43,19 @@ export async function clearDue(ledger: Ledger, id: string, revision: number): Pr
 /** Every release owed at or before `now` (oldest first). */
 export async function listDue(ledger: Ledger, now: Date): Promise<DueRelease[]> {
   const due: DueRelease[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ledger.ddb.send(
-      new QueryCommand({
-        TableName: ledger.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': DUE_PK },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (
-        typeof item.id === 'string' &&
-        typeof item.revision === 'number' &&
-        typeof item.at === 'string' &&
-        Date.parse(item.at) <= now.getTime()
-      ) {
-        due.push({ id: item.id, revision: item.revision, at: item.at });
-      }
+  const query = {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': DUE_PK },
+  };
+  for await (const item of queryItems(ledger, query)) {
+    if (
+      typeof item.id === 'string' &&
+      typeof item.revision === 'number' &&
+      typeof item.at === 'string' &&
+      Date.parse(item.at) <= now.getTime()
+    ) {
+      due.push({ id: item.id, revision: item.revision, at: item.at });
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  }
   return due.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }

@@ -4,18 +4,12 @@
  * guarantee.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { EffectInProgressError, LedgerItemError } from '../errors';
 import '../zod-mini';
 import type { Logger } from '../logger';
-import { isConditionalCheckFailed, type Ledger, type LedgerKey } from './client';
+import { isConditionalCheckFailed, type Ledger, type LedgerKey, queryItems } from './client';
 
 export type EffectStatus = 'pending' | 'done';
 
@@ -211,19 +205,10 @@ export async function queryEffects(
   prefix = 'fx#',
 ): Promise<EffectItem[]> {
   const items: EffectItem[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ledger.ddb.send(
-      new QueryCommand({
-        TableName: ledger.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []).map(parseEffectItem));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const query = {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+  };
+  for await (const item of queryItems(ledger, query)) items.push(parseEffectItem(item));
   return items;
 }
