@@ -6,8 +6,7 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { PressListProblem, PressListSource } from '../../core/press-list';
 import { isAwsError } from '../shared/errors';
-import { effectSk, statementPk } from '../shared/ledger/client';
-import { type EffectRunner, runEffect } from '../shared/ledger/effects';
+import { type EffectRunner, revisionMarker, runEffect } from '../shared/ledger/effects';
 import type { PressJob } from '../shared/messages';
 import type { DispatchDeps } from './handler';
 
@@ -51,12 +50,7 @@ export async function reportProblems(
   const body = problemReport(deps, job, problems, { errors, notes });
   const outcome = await runEffect(
     runner,
-    {
-      pk: statementPk(job.id),
-      sk: effectSk(job.revision, 'press-list-report'),
-      effect: 'press-list-report',
-      revision: job.revision,
-    },
+    revisionMarker(job.id, job.revision, 'press-list-report'),
     async () => {
       const { messageId } = await deps.publisher.publish({ topic: 'ops', subject, body });
       return { messageId, errors, notes };

@@ -25,7 +25,12 @@ import { lockOptions } from '../shared/invocation';
 import { type ApprovalItem, listDecisions } from '../shared/ledger/approvals';
 import { effectSk, statementPk } from '../shared/ledger/client';
 import { putDue } from '../shared/ledger/due';
-import { type EffectRunner, queryEffects, runEffect } from '../shared/ledger/effects';
+import {
+  type EffectRunner,
+  queryEffects,
+  revisionMarker,
+  runEffect,
+} from '../shared/ledger/effects';
 import {
   getRevision,
   markRevisionComplete,
@@ -118,7 +123,7 @@ export async function awaitApproval(
     uploadedBy: valid.upload.uploadedBy ?? null,
     supersedes: options.supersedes,
   });
-  await runEffect(runner, markerOf(id, revision, 'ops-awaiting'), async () => {
+  await runEffect(runner, revisionMarker(id, revision, 'ops-awaiting'), async () => {
     const names = settings.approvers.map((a) => `${a.name} <${a.email}>`).join(', ');
     const lines = [
       `${id} revision ${revision} (${plan.kind}): ${valid.statement.headline}`,
@@ -338,7 +343,7 @@ async function reject(
     `To send a fixed version, upload it as revision ${(lock.head?.latestRevision ?? revision) + 1}.`,
   ];
   const audit = await auditLines(deps, runner, item, decisions);
-  await runEffect(runner, markerOf(id, revision, 'ops-rejected'), async () => {
+  await runEffect(runner, revisionMarker(id, revision, 'ops-rejected'), async () => {
     const { messageId } = await deps.publisher.publish({
       topic: 'ops',
       subject: opsSubject(`Herald: rejected by approver ${id} r${revision}`),
@@ -424,8 +429,4 @@ function uniqueIssues(issues: Issue[]): Issue[] {
     seen.add(key);
     return true;
   });
-}
-
-function markerOf(id: string, revision: number, name: string) {
-  return { pk: statementPk(id), sk: effectSk(revision, name), effect: name, revision };
 }

@@ -21,12 +21,13 @@ import { fillSlots, type SlotValues } from '../../core/render/slots';
 import type { Statement } from '../../core/statement/schema';
 import type { Issue, LiftMoved, RenderedEmail, SenderDisplayName } from '../../core/types';
 import { releaseLocked } from '../release/release';
-import { effectSk, statementPk } from '../shared/ledger/client';
+import { statementPk } from '../shared/ledger/client';
 import { clearDue } from '../shared/ledger/due';
 import {
   type EffectRun,
   type EffectRunner,
   queryEffects,
+  revisionMarker,
   runEffect,
 } from '../shared/ledger/effects';
 import type { StatementLock } from '../shared/ledger/statements';
@@ -97,12 +98,7 @@ export async function runPlan(
   const { plan, statement } = run;
   const { id } = lock;
   const { revision } = plan;
-  const marker = (name: string) => ({
-    pk: statementPk(id),
-    sk: effectSk(revision, name),
-    effect: name,
-    revision,
-  });
+  const marker = (name: string) => revisionMarker(id, revision, name);
   const report: string[] = [];
   const note = (outcome: EffectRun, line: string) =>
     report.push(outcome === 'already-done' ? `${line} (done earlier)` : line);
@@ -266,14 +262,10 @@ export async function renderOnce(
 ): Promise<{ bundle: RenderedBundle; outcome: EffectRun }> {
   const { revision } = run.plan;
   let bundle: RenderedBundle | null = null;
-  const outcome = await runEffect(
-    runner,
-    { pk: statementPk(id), sk: effectSk(revision, markerName), effect: markerName, revision },
-    async () => {
-      bundle = await renderAndStore(deps, run);
-      return { prefix: renderedPrefix(id, revision) };
-    },
-  );
+  const outcome = await runEffect(runner, revisionMarker(id, revision, markerName), async () => {
+    bundle = await renderAndStore(deps, run);
+    return { prefix: renderedPrefix(id, revision) };
+  });
   const ready: RenderedBundle =
     bundle ?? (await readBundle(deps.s3, deps.settings.bucket, id, revision));
   return { bundle: ready, outcome };

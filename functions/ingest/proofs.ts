@@ -23,8 +23,7 @@ import { fromHeader } from '../../core/render/sender';
 import { fillSlots } from '../../core/render/slots';
 import { createApprovalToken } from '../../core/security/approval-token';
 import type { Issue } from '../../core/types';
-import { effectSk, statementPk } from '../shared/ledger/client';
-import { type EffectRunner, runEffect } from '../shared/ledger/effects';
+import { type EffectRunner, revisionMarker, runEffect } from '../shared/ledger/effects';
 import { recipientsOf } from '../shared/ledger/sends';
 import type { RenderedBundle } from '../shared/rendered';
 import { getObjectBytes } from '../shared/storage';
@@ -55,10 +54,6 @@ export interface ProofContext {
   warnings: Issue[];
   uploadedBy: string | null;
   supersedes: number | null;
-}
-
-function marker(id: string, revision: number, name: string) {
-  return { pk: statementPk(id), sk: effectSk(revision, name), effect: name, revision };
 }
 
 async function sendRaw(deps: IngestDeps, settings: IngestApprovalSettings, raw: Buffer) {
@@ -132,7 +127,7 @@ export async function sendProofs(
     };
     const outcome = await runEffect(
       runner,
-      marker(id, revision, `proof#${approver.email.toLowerCase()}`),
+      revisionMarker(id, revision, `proof#${approver.email.toLowerCase()}`),
       async () => {
         const raw = await buildProofMessage(input, journalistEmail, {
           from: settings.from,
@@ -212,7 +207,7 @@ export async function sendNotices(
   for (const approver of settings.approvers) {
     await runEffect(
       runner,
-      marker(notice.id, notice.revision, `${notice.kind}#${approver.email.toLowerCase()}`),
+      revisionMarker(notice.id, notice.revision, `${notice.kind}#${approver.email.toLowerCase()}`),
       async () => {
         const raw = await buildNoticeMessage(notice.subject, notice.lines, {
           from: settings.from,

@@ -20,9 +20,8 @@ import { buildPartnerMessage } from '../../core/envelope';
 import { decideRelease, type ReleaseDecision, type ReleaseSkipReason } from '../../core/lifecycle';
 import { EmbargoNotLiftedError } from '../shared/errors';
 import { lockOptions } from '../shared/invocation';
-import { effectSk, statementPk } from '../shared/ledger/client';
 import { clearDue } from '../shared/ledger/due';
-import { type EffectRunner, runEffect } from '../shared/ledger/effects';
+import { type EffectRunner, revisionMarker, runEffect } from '../shared/ledger/effects';
 import {
   getHead,
   recordReleased,
@@ -272,10 +271,5 @@ async function waitForLift(deps: ReleaseDeps, request: ReleaseRequest, until: st
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function markerFor(id: string, revision: number) {
-  return (name: string) => ({
-    pk: statementPk(id),
-    sk: effectSk(revision, name),
-    effect: name,
-    revision,
-  });
+  return (name: string) => revisionMarker(id, revision, name);
 }

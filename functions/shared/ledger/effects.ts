@@ -9,7 +9,14 @@ import * as z from 'zod/mini';
 import { EffectInProgressError, LedgerItemError } from '../errors';
 import '../zod-mini';
 import type { Logger } from '../logger';
-import { isConditionalCheckFailed, type Ledger, type LedgerKey, queryItems } from './client';
+import {
+  effectSk,
+  isConditionalCheckFailed,
+  type Ledger,
+  type LedgerKey,
+  queryItems,
+  statementPk,
+} from './client';
 
 export type EffectStatus = 'pending' | 'done';
 
@@ -69,6 +76,11 @@ export interface EffectSpec extends LedgerKey {
 }
 
 export type EffectRun = 'ran' | 'already-done';
+
+/** The marker of one side effect of a statement revision (`stmt#<id>` / `fx#<rev>#<name>`). */
+export function revisionMarker(id: string, revision: number, name: string): EffectSpec {
+  return { pk: statementPk(id), sk: effectSk(revision, name), effect: name, revision };
+}
 
 /**
  * Runs `work` unless the marker says it is done. `work` may return details to
