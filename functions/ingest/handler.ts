@@ -13,7 +13,7 @@ import type { S3EventRecord, SNSEventRecord } from 'aws-lambda';
 import { type InvocationContext, invocationRunner } from '../shared/invocation';
 import type { EffectRunner } from '../shared/ledger/effects';
 import { type ApprovalDecisionMessage, parseApprovalDecision } from '../shared/messages';
-import { handleApprovalDecision } from './approval';
+import { handleApprovalDecision } from './decision';
 import type { IngestDeps, IngestOutcome } from './types';
 import { ingestRecord } from './upload';
 
