@@ -74,28 +74,10 @@ export async function awaitApproval(
     supersedes: options.supersedes,
   });
   await runEffect(runner, revisionMarker(id, revision, 'ops-awaiting'), async () => {
-    const names = settings.approvers.map((a) => `${a.name} <${a.email}>`).join(', ');
-    const lines = [
-      `${id} revision ${revision} (${plan.kind}): ${valid.statement.headline}`,
-      `From: ${valid.upload.key}${valid.upload.uploadedBy ? `, uploaded by ${valid.upload.uploadedBy}` : ''}`,
-      '',
-      'AWAITING APPROVAL: nothing has been sent to journalists, partners or the website.',
-      `It needs ${settings.required} approval${settings.required === 1 ? '' : 's'} from: ${names}.`,
-      ...(options.supersedes !== null
-        ? [`It replaces revision ${options.supersedes}, which was awaiting approval.`]
-        : []),
-      ...proofs,
-      '',
-      'If approved now:',
-      ...embargoLines(plan),
-      ...(warnings.length > 0
-        ? ['', 'Warnings:', ...warnings.map((w) => `- ${w.path}: ${w.message}`)]
-        : []),
-    ];
     const { messageId } = await deps.publisher.publish({
       topic: 'ops',
       subject: opsSubject(`Herald: awaiting approval ${id} r${revision}`),
-      body: lines.join('\n'),
+      body: awaitingSummary(settings, valid, plan, warnings, options.supersedes, proofs),
     });
     return { messageId };
   });
@@ -112,4 +94,36 @@ export async function awaitApproval(
     liftChange: plan.liftChange,
     ...(options.supersedes !== null ? { supersededAwaiting: options.supersedes } : {}),
   };
+}
+
+/** The ops message about a revision awaiting approval. */
+function awaitingSummary(
+  settings: ReturnType<typeof approvalOf>,
+  valid: ValidUpload,
+  plan: RevisionPlan,
+  warnings: Issue[],
+  supersedes: number | null,
+  proofs: string[],
+): string {
+  const { id } = valid.statement;
+  const { revision } = plan;
+  const names = settings.approvers.map((a) => `${a.name} <${a.email}>`).join(', ');
+  const lines = [
+    `${id} revision ${revision} (${plan.kind}): ${valid.statement.headline}`,
+    `From: ${valid.upload.key}${valid.upload.uploadedBy ? `, uploaded by ${valid.upload.uploadedBy}` : ''}`,
+    '',
+    'AWAITING APPROVAL: nothing has been sent to journalists, partners or the website.',
+    `It needs ${settings.required} approval${settings.required === 1 ? '' : 's'} from: ${names}.`,
+    ...(supersedes !== null
+      ? [`It replaces revision ${supersedes}, which was awaiting approval.`]
+      : []),
+    ...proofs,
+    '',
+    'If approved now:',
+    ...embargoLines(plan),
+    ...(warnings.length > 0
+      ? ['', 'Warnings:', ...warnings.map((w) => `- ${w.path}: ${w.message}`)]
+      : []),
+  ];
+  return lines.join('\n');
 }
