@@ -10,8 +10,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { HeraldError } from '../../core/errors';
-import { isAwsError } from './errors';
+import { DestinationNotConfiguredError, isAwsError, QueueSendError } from './errors';
 import type {
   Publisher,
   QueueName,
@@ -20,26 +19,6 @@ import type {
   ReleaseScheduler,
   TopicName,
 } from './ports';
-
-/** The function was not given the ARN/URL of a topic or queue it tried to use. */
-export class DestinationNotConfiguredError extends HeraldError {
-  override name = 'DestinationNotConfiguredError';
-}
-
-/** SQS refused some entries of a batch. The whole call is retried (send dedupes per recipient). */
-export class QueueSendError extends HeraldError {
-  override name = 'QueueSendError';
-  constructor(
-    readonly queue: QueueName,
-    readonly failures: Array<{ id: string; code: string; message: string }>,
-  ) {
-    super(
-      `SQS refused ${failures.length} message(s) for the ${queue} queue: ${failures
-        .map((f) => `${f.id} ${f.code} ${f.message}`)
-        .join('; ')}`,
-    );
-  }
-}
 
 /** Publishes to SNS; `topicArns` names only the topics this function may use. */
 export function createSnsPublisher(

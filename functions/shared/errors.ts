@@ -7,6 +7,7 @@
  */
 import { HeraldError } from '../../core/errors';
 import type { Issue } from '../../core/types';
+import type { QueueName } from './ports';
 
 /**
  * The name an error carries (`NoSuchKey`, `ConditionalCheckFailedException`, …), or
@@ -85,5 +86,25 @@ export class LedgerItemError extends HeraldError {
     const where = `${String(item.pk ?? '?')} ${String(item.sk ?? '?')}`;
     const problems = issues.map((i) => `${i.path.map(String).join('.') || '(item)'}: ${i.message}`);
     return new LedgerItemError(`The ${what} item ${where} is not valid: ${problems.join('; ')}`);
+  }
+}
+
+/** The function was not given the ARN/URL of a topic or queue it tried to use. */
+export class DestinationNotConfiguredError extends HeraldError {
+  override name = 'DestinationNotConfiguredError';
+}
+
+/** SQS refused some entries of a batch. The whole call is retried (send dedupes per recipient). */
+export class QueueSendError extends HeraldError {
+  override name = 'QueueSendError';
+  constructor(
+    readonly queue: QueueName,
+    readonly failures: Array<{ id: string; code: string; message: string }>,
+  ) {
+    super(
+      `SQS refused ${failures.length} message(s) for the ${queue} queue: ${failures
+        .map((f) => `${f.id} ${f.code} ${f.message}`)
+        .join('; ')}`,
+    );
   }
 }
