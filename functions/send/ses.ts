@@ -3,7 +3,7 @@
  * SES error says about whether the message went out.
  */
 import { SendRawEmailCommand } from '@aws-sdk/client-ses';
-import { errorName } from '../shared/errors';
+import { errorName, httpStatusOf } from '../shared/errors';
 import { ledgerOf } from '../shared/ledger/client';
 import { markAmbiguous, type SendRef } from '../shared/ledger/sends';
 import type { SendDeps, WarmState } from './types';
@@ -41,11 +41,8 @@ export function classifySesError(err: unknown): SesErrorKind {
   if ('code' in err && typeof err.code === 'string' && NEVER_SENT_CODES.has(err.code)) {
     return 'not-sent';
   }
-  const status =
-    '$metadata' in err && typeof err.$metadata === 'object' && err.$metadata !== null
-      ? (err.$metadata as { httpStatusCode?: unknown }).httpStatusCode
-      : undefined;
-  if (typeof status !== 'number' || status >= 500) return 'ambiguous';
+  const status = httpStatusOf(err);
+  if (status === undefined || status >= 500) return 'ambiguous';
   return 'fatal';
 }
 

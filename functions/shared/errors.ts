@@ -24,6 +24,16 @@ export function isAwsError(err: unknown, ...names: string[]): err is Error {
   return name !== undefined && names.includes(name);
 }
 
+/** The HTTP status an AWS SDK error carries (`$metadata.httpStatusCode`), if any. */
+export function httpStatusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null || !('$metadata' in err)) return undefined;
+  const metadata: unknown = err.$metadata;
+  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) {
+    return undefined;
+  }
+  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+}
+
 /** A retry later is expected to succeed (another invocation holds a lease, a dependency is busy). */
 export class RetryableError extends HeraldError {
   override name = 'RetryableError';
