@@ -184,27 +184,12 @@ export async function markRejected(
   ledger: Ledger,
   ref: SendRef & { reason: string; now: Date },
 ): Promise<void> {
-  try {
-    await ledger.ddb.send(
-      new UpdateCommand({
-        TableName: ledger.tableName,
-        Key: key(ref),
-        UpdateExpression:
-          'SET #status = :rejected, reason = :reason, rejectedAt = :at REMOVE leaseUntil',
-        ConditionExpression: '#status = :sending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':rejected': 'rejected',
-          ':sending': 'sending',
-          ':reason': ref.reason.slice(0, 1000),
-          ':at': ref.now.toISOString(),
-        },
-      }),
-    );
-  } catch (err) {
-    // Already `sent` by a concurrent copy: that outcome stands.
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
+  await updateWhileSending(
+    ledger,
+    ref,
+    'SET #status = :rejected, reason = :reason, rejectedAt = :at REMOVE leaseUntil',
+    { ':rejected': 'rejected', ':reason': ref.reason.slice(0, 1000), ':at': ref.now.toISOString() },
+  );
 }
 
 /**
