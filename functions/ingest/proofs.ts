@@ -21,7 +21,7 @@ import { buildRawMessage, greetingFor } from '../../core/mime';
 import { type PressListRow, readPressList } from '../../core/press-list';
 import { fromHeader } from '../../core/render/sender';
 import { fillSlots } from '../../core/render/slots';
-import { createApprovalToken } from '../../core/security/approval-token';
+import { type ApprovalClaims, createApprovalToken } from '../../core/security/approval-token';
 import type { Issue } from '../../core/types';
 import { type EffectRunner, revisionMarker, runEffect } from '../shared/ledger/effects';
 import { recipientsOf } from '../shared/ledger/sends';
@@ -94,19 +94,14 @@ export async function sendProofs(
   const lines: string[] = [];
   for (const approver of settings.approvers) {
     const link = (action: 'approve' | 'reject') =>
-      `${settings.url}?t=${encodeURIComponent(
-        createApprovalToken(
-          {
-            id,
-            revision,
-            approver: approver.email,
-            name: approver.name,
-            action,
-            expires: Math.floor(expires.getTime() / 1000),
-          },
-          secret,
-        ),
-      )}`;
+      approvalLink(settings.url, secret, {
+        id,
+        revision,
+        approver: approver.email,
+        name: approver.name,
+        action,
+        expires: Math.floor(expires.getTime() / 1000),
+      });
     const input: ProofInput = {
       statement,
       plan: context.plan,
@@ -221,4 +216,9 @@ export async function sendNotices(
       },
     );
   }
+}
+
+/** The approval endpoint with this approver's signed, expiring claim. */
+function approvalLink(url: string, secret: string, claims: ApprovalClaims): string {
+  return `${url}?t=${encodeURIComponent(createApprovalToken(claims, secret))}`;
 }
