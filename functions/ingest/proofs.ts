@@ -22,7 +22,7 @@ import { type PressListRow, readPressList } from '../../core/press-list';
 import { fromHeader } from '../../core/render/sender';
 import { fillSlots } from '../../core/render/slots';
 import { type ApprovalClaims, createApprovalToken } from '../../core/security/approval-token';
-import type { Issue } from '../../core/types';
+import type { Issue, RenderedEmail } from '../../core/types';
 import { type EffectRunner, revisionMarker, runEffect } from '../shared/ledger/effects';
 import { recipientsOf } from '../shared/ledger/sends';
 import type { RenderedBundle } from '../shared/rendered';
@@ -80,16 +80,11 @@ export async function sendProofs(
   const now = deps.clock();
   const secret = await settings.secret.get();
   const audience = await describeAudience(deps, settings, context, now);
-  const journalist = { name: SAMPLE_JOURNALIST.name, email: SAMPLE_JOURNALIST.email };
-  const journalistEmail = await buildRawMessage(rendered.email, journalist, {
-    from: fromHeader(rendered.email.fromName, settings.from),
-    unsubscribeUrl: SAMPLE_UNSUBSCRIBE,
-    date: now,
-  });
-  const journalistText = fillSlots(rendered.email.text, {
-    greeting: greetingFor(journalist),
-    unsubscribeUrl: SAMPLE_UNSUBSCRIBE,
-  });
+  const { journalistEmail, journalistText } = await sampleJournalistEmail(
+    rendered.email,
+    settings.from,
+    now,
+  );
   const expires = new Date(now.getTime() + settings.linkValidityHours * 3_600_000);
   const lines: string[] = [];
   for (const approver of settings.approvers) {
@@ -221,4 +216,19 @@ export async function sendNotices(
 /** The approval endpoint with this approver's signed, expiring claim. */
 function approvalLink(url: string, secret: string, claims: ApprovalClaims): string {
   return `${url}?t=${encodeURIComponent(createApprovalToken(claims, secret))}`;
+}
+
+/** The email as the sample journalist gets it: the raw message, and its text part. */
+async function sampleJournalistEmail(email: RenderedEmail, from: string, now: Date) {
+  const journalist = { name: SAMPLE_JOURNALIST.name, email: SAMPLE_JOURNALIST.email };
+  const journalistEmail = await buildRawMessage(email, journalist, {
+    from: fromHeader(email.fromName, from),
+    unsubscribeUrl: SAMPLE_UNSUBSCRIBE,
+    date: now,
+  });
+  const journalistText = fillSlots(email.text, {
+    greeting: greetingFor(journalist),
+    unsubscribeUrl: SAMPLE_UNSUBSCRIBE,
+  });
+  return { journalistEmail, journalistText };
 }
