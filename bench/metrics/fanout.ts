@@ -176,6 +176,7 @@ async function endToEnd(ctx: BenchContext, aws: BenchAws, id: string, rows: numb
     },
     publisher: { publish: async () => ({ messageId: 'bench' }) },
     logger,
+    clock: () => new Date(),
     settings: { bucket: BUCKET, tableName: TABLE, pressListKey: PRESS_LIST_KEY },
   });
 

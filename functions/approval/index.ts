@@ -10,7 +10,7 @@ import { createSnsPublisher } from '../shared/aws-ports';
 import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
-import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
+import { type FunctionRuntime, lambdaEntry, wallClock } from '../shared/runtime';
 import { secretsManagerSource } from '../shared/secrets';
 import { approvalEnvSchema } from './env';
 import { createApprovalHandler } from './handler';
@@ -24,7 +24,7 @@ export function bootApproval(source: EnvSource, runtime: FunctionRuntime) {
       approvals: env.APPROVALS_TOPIC_ARN,
     }),
     logger: runtime.logger ?? createLogger({ serviceName: 'herald-approval' }),
-    clock: runtime.clock ?? (() => new Date()),
+    clock: runtime.clock ?? wallClock,
     approvalSecret: secretsManagerSource(
       clients.create(SecretsManagerClient, {}),
       env.APPROVAL_SECRET_ARN,

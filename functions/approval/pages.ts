@@ -4,61 +4,22 @@
  * link or a form is escaped (core/render's escaping); nothing may load, run or
  * frame a page, and its form may post only back to the endpoint.
  */
-import { createHash } from 'node:crypto';
 import type { LambdaFunctionURLResult } from 'aws-lambda';
-import { escapeHtml } from '../../core/render/mjml-tag';
 import type { ApprovalClaims } from '../../core/security/approval-token';
+import { BASE_STYLE, escapeHtml, pageRenderer } from '../shared/html-page';
 
-const STYLE = [
-  'body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;font-size:18px;line-height:1.5;color:#1b1b1b;background:#fff;margin:0;padding:2rem 1rem}',
-  'main{max-width:36rem;margin:0 auto}',
-  'h1{font-size:1.6rem;line-height:1.25;margin:0 0 1rem}',
+/** Most characters of a rejection reason kept (it goes into emails and the ledger). */
+export const MAX_REASON_LENGTH = 2000;
+
+export const page = pageRenderer([
+  ...BASE_STYLE,
   'label{display:block;font-weight:600;margin:1rem 0 .25rem}',
   'textarea{font:inherit;width:100%;box-sizing:border-box;border:2px solid #0b0c0c;padding:.4rem}',
   'textarea:focus{outline:3px solid #fd0;outline-offset:0}',
   '.error{color:#d4351c;font-weight:600}',
   'button{font:inherit;margin-top:1rem;padding:.6rem 1.4rem;border:2px solid #0b0c0c;border-radius:4px;background:#0b0c0c;color:#fff;cursor:pointer}',
   'button:focus{outline:3px solid #fd0;outline-offset:2px}',
-].join('');
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
-
-const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-};
-
-/** Most characters of a rejection reason kept (it goes into emails and the ledger). */
-export const MAX_REASON_LENGTH = 2000;
-
-export function page(
-  statusCode: number,
-  title: string,
-  bodyHtml: string,
-  extraHeaders: Record<string, string> = {},
-): LambdaFunctionURLResult {
-  const html = `<!doctype html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<h1>${escapeHtml(title)}</h1>
-${bodyHtml}
-</main>
-</body>
-</html>
-`;
-  return { statusCode, headers: { ...SECURITY_HEADERS, ...extraHeaders }, body: html };
-}
+]);
 
 const what = (c: ApprovalClaims) =>
   `<strong>${escapeHtml(c.id)}</strong> revision ${escapeHtml(String(c.revision))}`;

@@ -20,32 +20,29 @@
  * claims every recipient in the ledger before calling SES, so a journalist
  * already mailed for this revision is skipped.
  */
-import { Readable } from 'node:stream';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HeraldError } from '../../core/errors';
 import { decideDelivery } from '../../core/lifecycle';
 import {
   CorrectionAudience,
   matchesTopics,
-  normaliseEmail,
   type PressListProblem,
-  type PressListSource,
   readPressList,
   toRecipient,
 } from '../../core/press-list';
-import type { Recipient } from '../../core/types';
 import { noteDispatched, reportIfDelivered } from '../shared/delivery-report';
-import { effectRunner } from '../shared/invocation';
-import { effectSk, type Ledger, statementPk } from '../shared/ledger/client';
-import { type EffectRunner, runEffect } from '../shared/ledger/effects';
+import { type InvocationContext, invocationRunner } from '../shared/invocation';
+import { ledgerOf } from '../shared/ledger/client';
+import type { EffectRunner } from '../shared/ledger/effects';
 import { recipientsOf } from '../shared/ledger/sends';
 import { getHead } from '../shared/ledger/statements';
-import { suppressedAmong } from '../shared/ledger/suppression';
-import type { Logger } from '../shared/logger';
-import { type PressJob, parsePressJob, SEND_BATCH_SIZE, type SendBatch } from '../shared/messages';
+import { type Logger, withStatement } from '../shared/logger';
+import { type PressJob, parsePressJob } from '../shared/messages';
 import type { Publisher, QueueSender } from '../shared/ports';
 import { sqsConsumer } from '../shared/sqs-consumer';
+import { type Batcher, createBatcher } from './batcher';
+import { openPressList, reportProblems } from './press-list';
 
 export interface DispatchSettings {
   bucket: string;
@@ -61,7 +58,7 @@ export interface DispatchDeps {
   /** For the ops topic. */
   publisher: Publisher;
   logger: Logger;
-  clock?: () => Date;
+  clock: () => Date;
   settings: DispatchSettings;
 }
 
@@ -73,15 +70,6 @@ export class PressListUnreadableError extends HeraldError {
 /** Lease on the report marker when no Lambda context tells us the deadline. */
 const DEFAULT_LEASE_MS = 60_000;
 
-/** Addresses per suppression check: one DynamoDB BatchGetItem (at most 100 keys). */
-const SCREEN_SIZE = 100;
-
-/** SendBatch messages per enqueue call: SQS SendMessageBatch takes 10 entries. */
-const ENQUEUE_EVERY = 10;
-
-/** Most problem lines in one ops message; the rest are counted. */
-const MAX_REPORTED_PROBLEMS = 200;
-
 export interface DispatchSummary {
   recipients: number;
   batches: number;
@@ -92,234 +80,107 @@ export interface DispatchSummary {
 }
 
 export function createDispatchHandler(deps: DispatchDeps) {
-  const { s3, logger, settings } = deps;
-  const clock = deps.clock ?? (() => new Date());
-  const ledger: Ledger = { ddb: deps.ddb, tableName: settings.tableName };
-
-  async function openPressList(): Promise<PressListSource | null> {
-    try {
-      const out = await s3.send(
-        new GetObjectCommand({ Bucket: settings.bucket, Key: settings.pressListKey }),
-      );
-      return toSource(out.Body);
-    } catch (err) {
-      if (err instanceof Error && err.name === 'NoSuchKey') return null;
-      throw err;
-    }
-  }
-
-  async function reportProblems(
-    job: PressJob,
-    problems: PressListProblem[],
-    runner: EffectRunner,
-  ): Promise<void> {
-    const errors = problems.filter((p) => p.severity !== 'note').length;
-    const notes = problems.length - errors;
-    const subject = `Herald: press list problems (${errors} rows not used) for ${job.id}`.slice(
-      0,
-      100,
-    );
-    const lines = problems
-      .slice(0, MAX_REPORTED_PROBLEMS)
-      .map(
-        (p) =>
-          `  ${p.line > 0 ? `line ${p.line}` : '(file)'}: ${p.severity === 'note' ? 'note: ' : ''}${p.message}`,
-      );
-    if (problems.length > MAX_REPORTED_PROBLEMS) {
-      lines.push(`  … and ${problems.length - MAX_REPORTED_PROBLEMS} more.`);
-    }
-    const text = [
-      `While sending ${job.id} revision ${job.revision} to the press, Herald found problems in ${settings.pressListKey}:`,
-      `${errors} row(s) could not be used${notes > 0 ? ` and ${notes} note(s)` : ''}. The journalists on those rows did not get this statement.`,
-      '',
-      ...lines,
-      '',
-      'Fix the rows in the press list; later statements will use the corrected file.',
-    ].join('\n');
-    // A redelivered PressJob must not re-report: the marker makes the publish once per revision.
-    const outcome = await runEffect(
-      runner,
-      {
-        pk: statementPk(job.id),
-        sk: effectSk(job.revision, 'press-list-report'),
-        effect: 'press-list-report',
-        revision: job.revision,
-      },
-      async () => {
-        const { messageId } = await deps.publisher.publish({ topic: 'ops', subject, body: text });
-        return { messageId, errors, notes };
-      },
-    );
-    logger.info('press list problems reported', {
-      statementId: job.id,
-      revision: job.revision,
-      errors,
-      notes,
-      outcome,
-    });
-  }
-
-  async function dispatch(job: PressJob, runner: EffectRunner): Promise<DispatchSummary> {
-    if (decideDelivery(await getHead(ledger, job.id), job.revision) === 'superseded') {
-      return { recipients: 0, batches: 0, suppressed: 0, problems: 0, superseded: true };
-    }
-    const topics = job.topics?.map((t) => t.toLowerCase()) ?? null;
-    const out = createBatcher(job);
-    const problems: PressListProblem[] = [];
-    // Earlier recipients (holders) are read once, on the first row, after the head moved.
-    let audience: CorrectionAudience | null = null;
-    const audienceFor = async (): Promise<CorrectionAudience | null> => {
-      if (!job.holders) return null;
-      audience ??= new CorrectionAudience(await recipientsOf(ledger, job.id), {
-        withdrawal: topics === null,
-      });
-      return audience;
-    };
-
-    // Streamed: each batch of 50 is enqueued as soon as it is full, so memory does not grow with the list.
-    const source = await openPressList();
-    if (source === null) {
-      const message = `The press list s3://${settings.bucket}/${settings.pressListKey} does not exist.`;
-      problems.push({ kind: 'problem', line: 0, message, severity: 'fatal' });
-    } else {
-      // readPressList drops later duplicates, so a row here is always the first of its address.
-      for await (const entry of readPressList(source)) {
-        if (entry.kind === 'problem') {
-          problems.push(entry);
-          continue;
-        }
-        const recipient = toRecipient(entry);
-        const correction = await audienceFor();
-        // Holders only (a withdrawal): rows give their names; nobody else is admitted.
-        if (topics !== null && !matchesTopics(entry.topics, topics)) {
-          if (correction?.holds(recipient)) {
-            if (correction.admit(recipient)) await out.add(recipient);
-          }
-          continue;
-        }
-        if (correction === null || correction.admit(recipient)) await out.add(recipient);
-      }
-    }
-    problems.sort((a, b) => a.line - b.line);
-    // A fatal problem comes before any row (no header, empty or missing file), so nothing was enqueued.
-    const readable = !problems.some((p) => p.severity === 'fatal');
-    // A withdrawal still goes to earlier recipients when the list is broken; anything else waits for a fix.
-    if (!readable && job.type !== 'withdrawn') {
-      await reportProblems(job, problems, runner);
-      throw new PressListUnreadableError(
-        `The press list ${settings.pressListKey} could not be read: ${problems[0]?.message ?? 'unknown problem'}`,
-      );
-    }
-    const correction = await audienceFor();
-    if (correction !== null) for (const recipient of correction.rest()) await out.add(recipient);
-    const summary = await out.finish();
-    // The delivery report goes to ops when the last batch is done (or now, if there were none).
-    await noteDispatched(runner, { id: job.id, revision: job.revision, ...summary });
-    await reportIfDelivered(runner, deps.publisher, job);
-    // After enqueueing, so a problem with the ops topic never holds up the press.
-    if (problems.length > 0) await reportProblems(job, problems, runner);
-    return { ...summary, problems: problems.length, superseded: false };
-  }
-
-  /**
-   * Recipients in, SendBatch messages out: candidates are checked against the
-   * suppression list 50 at a time, survivors fill batches of 50 in order, and
-   * full batches are enqueued 10 at a time (one SQS SendMessageBatch call).
-   */
-  function createBatcher(job: PressJob) {
-    let candidates: Recipient[] = [];
-    let ready: Recipient[] = [];
-    let bodies: string[] = [];
-    let recipients = 0;
-    let batches = 0;
-    let suppressed = 0;
-
-    let sealed = 0;
-    const seal = () => {
-      sealed += 1;
-      const batch: SendBatch = {
-        id: job.id,
-        revision: job.revision,
-        type: job.type,
-        batch: sealed,
-        emailKey: job.emailKey,
-        recipients: ready,
-      };
-      bodies.push(JSON.stringify(batch));
-      recipients += ready.length;
-      ready = [];
-    };
-    const flush = async () => {
-      if (bodies.length === 0) return;
-      const sending = bodies;
-      bodies = [];
-      await deps.queue.sendBatch('send', sending);
-      batches += sending.length;
-    };
-    const screen = async () => {
-      if (candidates.length === 0) return;
-      const checking = candidates;
-      candidates = [];
-      const found = await suppressedAmong(
-        ledger,
-        checking.map((r) => r.email),
-        job.type === 'withdrawn' ? { ignore: ['unsubscribe'] } : {},
-      );
-      for (const recipient of checking) {
-        if (found.has(normaliseEmail(recipient.email))) {
-          suppressed += 1;
-          continue;
-        }
-        ready.push(recipient);
-        if (ready.length === SEND_BATCH_SIZE) seal();
-        if (bodies.length === ENQUEUE_EVERY) await flush();
-      }
-    };
-
-    return {
-      async add(recipient: Recipient): Promise<void> {
-        candidates.push(recipient);
-        if (candidates.length >= SCREEN_SIZE) await screen();
-      },
-      async finish(): Promise<Omit<DispatchSummary, 'problems' | 'superseded'>> {
-        await screen();
-        if (ready.length > 0) seal();
-        await flush();
-        return { recipients, batches, suppressed };
-      },
-    };
-  }
-
   return sqsConsumer<PressJob>({
     parse: parsePressJob,
     describe: (job) => ({ statementId: job.id, revision: job.revision, type: job.type }),
-    logger,
-    async handle(job, context) {
-      // Claims last until this invocation's deadline, so a live invocation is never overtaken.
-      const runner = effectRunner({
-        ddb: deps.ddb,
-        tableName: settings.tableName,
-        clock,
-        logger,
-        context,
-        defaultLeaseMs: DEFAULT_LEASE_MS,
-      });
-      const summary = await dispatch(job, runner);
-      logger.info('Press job dispatched', {
-        statementId: job.id,
-        revision: job.revision,
-        type: job.type,
-        ...summary,
-      });
-    },
+    logger: deps.logger,
+    handle: (job, context) => handleJob(deps, job, context),
   });
 }
 
-/** GetObject's Body is a Node Readable in Lambda; anything else async-iterable works too. */
-function toSource(body: unknown): PressListSource {
-  if (body instanceof Readable) return body;
-  if (typeof body === 'object' && body !== null && Symbol.asyncIterator in body) {
-    return body as AsyncIterable<Uint8Array>;
+async function handleJob(
+  deps: DispatchDeps,
+  job: PressJob,
+  context: InvocationContext | undefined,
+): Promise<void> {
+  const runner = invocationRunner(deps, context, DEFAULT_LEASE_MS);
+  await withStatement(deps.logger, { statementId: job.id, revision: job.revision }, async () => {
+    const summary = await dispatch(deps, runner, job);
+    deps.logger.info('Press job dispatched', { type: job.type, ...summary });
+  });
+}
+
+async function dispatch(
+  deps: DispatchDeps,
+  runner: EffectRunner,
+  job: PressJob,
+): Promise<DispatchSummary> {
+  if (decideDelivery(await getHead(ledgerOf(deps), job.id), job.revision) === 'superseded') {
+    return { recipients: 0, batches: 0, suppressed: 0, problems: 0, superseded: true };
   }
-  return Readable.from([]);
+  const out = createBatcher(deps, job);
+  const audienceFor = correctionAudience(deps, job);
+  const problems = await enqueuePressList(deps, job, out, audienceFor);
+  problems.sort((a, b) => a.line - b.line);
+  // A fatal problem comes before any row (no header, empty or missing file), so nothing was enqueued.
+  const readable = !problems.some((p) => p.severity === 'fatal');
+  // A withdrawal still goes to earlier recipients when the list is broken; anything else waits for a fix.
+  if (!readable && job.type !== 'withdrawn') {
+    await reportProblems(deps, runner, job, problems);
+    throw new PressListUnreadableError(
+      `The press list ${deps.settings.pressListKey} could not be read: ${problems[0]?.message ?? 'unknown problem'}`,
+    );
+  }
+  const correction = await audienceFor();
+  if (correction !== null) for (const recipient of correction.rest()) await out.add(recipient);
+  const summary = await out.finish();
+  // The delivery report goes to ops when the last batch is done (or now, if there were none).
+  await noteDispatched(runner, { id: job.id, revision: job.revision, ...summary });
+  await reportIfDelivered(runner, deps.publisher, job);
+  // After enqueueing, so a problem with the ops topic never holds up the press.
+  if (problems.length > 0) await reportProblems(deps, runner, job, problems);
+  return { ...summary, problems: problems.length, superseded: false };
+}
+
+/**
+ * Earlier recipients (holders) for a correction or withdrawal, read once, on first
+ * use (the first row), which is after the head moved. Null for a first publication.
+ */
+function correctionAudience(
+  deps: DispatchDeps,
+  job: PressJob,
+): () => Promise<CorrectionAudience | null> {
+  let audience: CorrectionAudience | null = null;
+  return async () => {
+    if (!job.holders) return null;
+    audience ??= new CorrectionAudience(await recipientsOf(ledgerOf(deps), job.id), {
+      withdrawal: job.topics === null,
+    });
+    return audience;
+  };
+}
+
+/**
+ * Streams the press list into the batcher (each batch of 50 is enqueued as soon as it is
+ * full, so memory does not grow with the list) and returns the list's problems.
+ */
+async function enqueuePressList(
+  deps: DispatchDeps,
+  job: PressJob,
+  out: Batcher,
+  audienceFor: () => Promise<CorrectionAudience | null>,
+): Promise<PressListProblem[]> {
+  const source = await openPressList(deps);
+  if (source === null) {
+    const message = `The press list s3://${deps.settings.bucket}/${deps.settings.pressListKey} does not exist.`;
+    return [{ kind: 'problem', line: 0, message, severity: 'fatal' }];
+  }
+  const topics = job.topics?.map((t) => t.toLowerCase()) ?? null;
+  const problems: PressListProblem[] = [];
+  // readPressList drops later duplicates, so a row here is always the first of its address.
+  for await (const entry of readPressList(source)) {
+    if (entry.kind === 'problem') {
+      problems.push(entry);
+      continue;
+    }
+    const recipient = toRecipient(entry);
+    const correction = await audienceFor();
+    // Holders only (a withdrawal): rows give their names; nobody else is admitted.
+    if (topics !== null && !matchesTopics(entry.topics, topics)) {
+      if (correction?.holds(recipient) && correction.admit(recipient)) await out.add(recipient);
+      continue;
+    }
+    if (correction === null || correction.admit(recipient)) await out.add(recipient);
+  }
+  return problems;
 }

@@ -10,7 +10,7 @@ import { createSnsPublisher, createSqsQueueSender } from '../shared/aws-ports';
 import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
-import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
+import { type FunctionRuntime, lambdaEntry, wallClock } from '../shared/runtime';
 import { dispatchEnvSchema } from './env';
 import { createDispatchHandler } from './handler';
 
@@ -23,7 +23,7 @@ export function bootDispatch(source: EnvSource, runtime: FunctionRuntime) {
     queue: createSqsQueueSender(clients.create(SQSClient, {}), { send: env.SEND_QUEUE_URL }),
     publisher: createSnsPublisher(clients.create(SNSClient, {}), { ops: env.OPS_TOPIC_ARN }),
     logger: runtime.logger ?? createLogger(),
-    ...(runtime.clock ? { clock: runtime.clock } : {}),
+    clock: runtime.clock ?? wallClock,
     settings: {
       bucket: env.BUCKET_NAME,
       tableName: env.LEDGER_TABLE,

@@ -12,7 +12,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SNSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { maskEmail } from '../../core/press-list/address';
-import type { Ledger } from '../shared/ledger/client';
+import { ledgerOf } from '../shared/ledger/client';
 import { type SuppressionReason, suppress } from '../shared/ledger/suppression';
 import type { Logger } from '../shared/logger';
 
@@ -86,48 +86,45 @@ export function decideFeedback(event: SesEvent): FeedbackAction {
 }
 
 export function createFeedbackHandler(deps: FeedbackDeps) {
-  const { logger, clock } = deps;
-  const ledger: Ledger = { ddb: deps.ddb, tableName: deps.settings.tableName };
-
-  return async function handler(event: SNSEvent): Promise<void> {
-    for (const record of event.Records) {
-      const snsMessageId = record.Sns.MessageId;
-      let parsed: SesEvent;
-      try {
-        parsed = sesEventSchema.parse(JSON.parse(record.Sns.Message));
-      } catch (err) {
-        logger.warn('feedback message is not an SES event; skipped', {
-          snsMessageId,
-          error: err,
-        });
-        continue;
-      }
-      const decision = decideFeedback(parsed);
-      const sesMessageId = parsed.mail?.messageId;
-      if (decision.action !== 'suppress') {
-        const log = decision.action === 'log' ? logger.info : logger.debug;
-        log.call(logger, 'feedback not acted on', {
-          snsMessageId,
-          sesMessageId,
-          detail: decision.detail,
-        });
-        continue;
-      }
-      for (const email of decision.emails) {
-        const result = await suppress(ledger, email, {
-          reason: decision.reason,
-          source: `ses ${decision.detail} ${sesMessageId ?? snsMessageId}`,
-          now: clock(),
-        });
-        logger.info('address suppressed', {
-          snsMessageId,
-          sesMessageId,
-          recipient: maskEmail(email),
-          reason: decision.reason,
-          detail: decision.detail,
-          result,
-        });
-      }
-    }
+  return async (event: SNSEvent): Promise<void> => {
+    for (const record of event.Records)
+      await handleRecord(deps, record.Sns.MessageId, record.Sns.Message);
   };
+}
+
+async function handleRecord(deps: FeedbackDeps, snsMessageId: string, body: string): Promise<void> {
+  const { logger } = deps;
+  let parsed: SesEvent;
+  try {
+    parsed = sesEventSchema.parse(JSON.parse(body));
+  } catch (err) {
+    logger.warn('Feedback message is not an SES event; skipped', { snsMessageId, error: err });
+    return;
+  }
+  const decision = decideFeedback(parsed);
+  const sesMessageId = parsed.mail?.messageId;
+  if (decision.action !== 'suppress') {
+    const log = decision.action === 'log' ? logger.info : logger.debug;
+    log.call(logger, 'Feedback not acted on', {
+      snsMessageId,
+      sesMessageId,
+      detail: decision.detail,
+    });
+    return;
+  }
+  for (const email of decision.emails) {
+    const result = await suppress(ledgerOf(deps), email, {
+      reason: decision.reason,
+      source: `ses ${decision.detail} ${sesMessageId ?? snsMessageId}`,
+      now: deps.clock(),
+    });
+    logger.info('Address suppressed', {
+      snsMessageId,
+      sesMessageId,
+      recipient: maskEmail(email),
+      reason: decision.reason,
+      detail: decision.detail,
+      result,
+    });
+  }
 }

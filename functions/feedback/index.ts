@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
-import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
+import { type FunctionRuntime, lambdaEntry, wallClock } from '../shared/runtime';
 import { feedbackEnvSchema } from './env';
 import { createFeedbackHandler } from './handler';
 
@@ -16,7 +16,7 @@ export function bootFeedback(source: EnvSource, runtime: FunctionRuntime) {
   return createFeedbackHandler({
     ddb: createDocumentClient(runtime.clients.create(DynamoDBClient, {})),
     logger: runtime.logger ?? createLogger(),
-    clock: runtime.clock ?? (() => new Date()),
+    clock: runtime.clock ?? wallClock,
     settings: { tableName: env.LEDGER_TABLE },
   });
 }

@@ -28,14 +28,10 @@ import type { Statement } from '../../core/statement/schema';
 import type { Issue, RenderedEmail, SenderDisplayName } from '../../core/types';
 import { lockOptions } from '../shared/invocation';
 import type { EffectRunner } from '../shared/ledger/effects';
+import { getRevision, markRevisionComplete, type RevisionItem } from '../shared/ledger/revisions';
 import {
   commitRevision,
   getHead,
-  getRevision,
-  markRevisionComplete,
-  putDue,
-  putRevision,
-  type RevisionItem,
   type StatementHead,
   type StatementLock,
   withStatementLock,
@@ -43,6 +39,7 @@ import {
 import { awaitApproval, holdForApproval } from './approval';
 import { type PlanRun, renderOptions, runPlan } from './effects';
 import { rejectUpload } from './reject';
+import { noteReleaseOwed, recordRevision } from './revision';
 import type { IngestDeps, IngestOutcome, ValidUpload } from './types';
 
 export async function acceptStatement(
@@ -120,32 +117,9 @@ async function decideAndGo(
     return holdForApproval(deps, runner, lock, valid, plan, warnings, rendered.email);
   }
 
-  await putRevision(runner.ledger, {
-    id: statement.id,
-    revision: statement.revision,
-    sha256: valid.sha256,
-    kind: plan.kind,
-    sourceKey: valid.upload.key,
-    sourceVersion: valid.upload.versionTag,
-    receivedAt: now.toISOString(),
-    uploadedBy: valid.upload.uploadedBy ?? null,
-    plan,
-    warnings,
-  });
   // A withdrawal that goes ahead at once replaces a revision still awaiting approval.
-  const supersedes = lock.head?.awaitingRevision ?? null;
-  if (supersedes !== null) {
-    await markRevisionComplete(runner.ledger, statement.id, supersedes, now, 'superseded');
-  }
-  // Before the head moves: if this attempt dies, the sweep still finds the release owed.
-  const owed = plan.effects.find((e) => e.kind === 'schedule' || e.kind === 'release');
-  if (owed) {
-    await putDue(runner.ledger, {
-      id: statement.id,
-      revision: statement.revision,
-      at: plan.embargo?.until ?? now.toISOString(),
-    });
-  }
+  const supersedes = await recordRevision(runner, lock, valid, { plan, warnings, now });
+  await noteReleaseOwed(runner, statement.id, plan, now);
   const committed = await commitRevision(
     runner.ledger,
     lock,

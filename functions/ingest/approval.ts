@@ -1,49 +1,21 @@
 /**
- * Approval in ingest (with `approval` configured):
- *
- * - `holdForApproval`: a valid upload the lifecycle says must await approval is
- *   recorded with the plan approving now would run, the head moves to it
- *   (latest and awaiting; what is in force stays), it is rendered once, each
- *   approver gets a proof, and ops a summary. Nothing else goes out.
- * - `handleApprovalDecision`: an approver (or an operator) decided. Under the
- *   statement lock, and only while the revision is still the one awaiting:
- *   a rejection ends it (`rejected`: ops and the approvers are told who and
- *   why, nothing is sent); once `required` distinct approvers approved, it
- *   goes ahead exactly as an unapproved upload does, with the plan decided
- *   now (an approval after the lift sends at once, and says so).
+ * Approval in ingest (with `approval` configured), the awaiting side:
+ * `holdForApproval`: a valid upload the lifecycle says must await approval is
+ * recorded with the plan approving now would run, the head moves to it
+ * (latest and awaiting; what is in force stays), it is rendered once, each
+ * approver gets a proof, and ops a summary. Nothing else goes out.
+ * The decisions are in decision.ts.
  */
-import {
-  decideApproval,
-  headAfter,
-  headAwaiting,
-  planRevision,
-  type RevisionPlan,
-} from '../../core/lifecycle';
-import { formatEmbargoTime } from '../../core/statement/embargo';
+import { headAwaiting, type RevisionPlan } from '../../core/lifecycle';
 import type { Issue, RenderedEmail } from '../../core/types';
-import { lockOptions } from '../shared/invocation';
-import { type ApprovalItem, listDecisions } from '../shared/ledger/approvals';
-import { effectSk, statementPk } from '../shared/ledger/client';
-import { type EffectRunner, queryEffects, runEffect } from '../shared/ledger/effects';
-import {
-  clearAwaiting,
-  commitAwaiting,
-  commitRevision,
-  getRevision,
-  markRevisionComplete,
-  putDue,
-  putRevision,
-  type RevisionItem,
-  type StatementLock,
-  startApprovedRevision,
-  withStatementLock,
-} from '../shared/ledger/statements';
-import { withStatementId } from '../shared/logger';
-import { type ApprovalDecisionMessage, opsSubject } from '../shared/messages';
-import { readBundle } from '../shared/rendered';
-import { embargoLines, type PlanRun, renderOnce, runPlan } from './effects';
-import { approvalOf, sendNotices, sendProofs } from './proofs';
-import type { IngestDeps, IngestOutcome, Upload, ValidUpload } from './types';
+import { type EffectRunner, revisionMarker, runEffect } from '../shared/ledger/effects';
+import { markRevisionComplete } from '../shared/ledger/revisions';
+import { commitAwaiting, type StatementLock } from '../shared/ledger/statements';
+import { opsSubject } from '../shared/messages';
+import { embargoLines, type PlanRun, renderOnce } from './effects';
+import { approvalOf, sendProofs } from './proofs';
+import { recordRevision } from './revision';
+import type { IngestDeps, IngestOutcome, ValidUpload } from './types';
 
 /** Records the revision as awaiting approval and sends the proofs (under the statement lock). */
 export async function holdForApproval(
@@ -57,22 +29,7 @@ export async function holdForApproval(
 ): Promise<IngestOutcome> {
   const { statement } = valid;
   const now = deps.clock();
-  const supersedes = lock.head?.awaitingRevision ?? null;
-  await putRevision(runner.ledger, {
-    id: statement.id,
-    revision: statement.revision,
-    sha256: valid.sha256,
-    kind: plan.kind,
-    sourceKey: valid.upload.key,
-    sourceVersion: valid.upload.versionTag,
-    receivedAt: now.toISOString(),
-    uploadedBy: valid.upload.uploadedBy ?? null,
-    plan,
-    warnings,
-  });
-  if (supersedes !== null) {
-    await markRevisionComplete(runner.ledger, statement.id, supersedes, now, 'superseded');
-  }
+  const supersedes = await recordRevision(runner, lock, valid, { plan, warnings, now });
   const committed = await commitAwaiting(
     runner.ledger,
     lock,
@@ -116,29 +73,11 @@ export async function awaitApproval(
     uploadedBy: valid.upload.uploadedBy ?? null,
     supersedes: options.supersedes,
   });
-  await runEffect(runner, markerOf(id, revision, 'ops-awaiting'), async () => {
-    const names = settings.approvers.map((a) => `${a.name} <${a.email}>`).join(', ');
-    const lines = [
-      `${id} revision ${revision} (${plan.kind}): ${valid.statement.headline}`,
-      `From: ${valid.upload.key}${valid.upload.uploadedBy ? `, uploaded by ${valid.upload.uploadedBy}` : ''}`,
-      '',
-      'AWAITING APPROVAL: nothing has been sent to journalists, partners or the website.',
-      `It needs ${settings.required} approval${settings.required === 1 ? '' : 's'} from: ${names}.`,
-      ...(options.supersedes !== null
-        ? [`It replaces revision ${options.supersedes}, which was awaiting approval.`]
-        : []),
-      ...proofs,
-      '',
-      'If approved now:',
-      ...embargoLines(plan),
-      ...(warnings.length > 0
-        ? ['', 'Warnings:', ...warnings.map((w) => `- ${w.path}: ${w.message}`)]
-        : []),
-    ];
+  await runEffect(runner, revisionMarker(id, revision, 'ops-awaiting'), async () => {
     const { messageId } = await deps.publisher.publish({
       topic: 'ops',
       subject: opsSubject(`Herald: awaiting approval ${id} r${revision}`),
-      body: lines.join('\n'),
+      body: awaitingSummary(settings, valid, plan, warnings, options.supersedes, proofs),
     });
     return { messageId };
   });
@@ -157,273 +96,34 @@ export async function awaitApproval(
   };
 }
 
-/** An approval or rejection arrived: act on it if the revision still awaits approval. */
-export function handleApprovalDecision(
-  deps: IngestDeps,
-  runner: EffectRunner,
-  message: ApprovalDecisionMessage,
-): Promise<IngestOutcome> {
-  const settings = approvalOf(deps);
-  const { id, revision } = message;
-  return withStatementId(deps.logger, id, () =>
-    withStatementLock(runner.ledger, id, lockOptions(runner), async (lock) => {
-      const item = await getRevision(runner.ledger, id, revision);
-      const verdict = decideApproval(lock.head, revision);
-      if (!verdict.act || item === null) {
-        // An approval whose effects were interrupted after it went ahead: finish it.
-        if (item?.plan && !item.complete && lock.head?.current?.revision === revision) {
-          deps.logger.warn('Resuming an approved revision', { revision });
-          return goAhead(deps, runner, lock, item, item.plan, item.warnings, true);
-        }
-        deps.logger.info('Approval decision not acted on', { revision, verdict });
-        return outcomeOf(item, id, revision, 'ignored');
-      }
-      const allowed = new Set(settings.approvers.map((a) => a.email.toLowerCase()));
-      const decisions = (await listDecisions(runner.ledger, id, revision)).filter(
-        (d) => d.via === 'operator' || allowed.has(d.approver),
-      );
-      const rejection = decisions.find((d) => d.decision === 'rejected');
-      if (rejection) return reject(deps, runner, lock, item, rejection, decisions);
-      const approvals = decisions.filter((d) => d.decision === 'approved');
-      if (new Set(approvals.map((a) => a.approver)).size < settings.required) {
-        deps.logger.info('Approval recorded; more approvals needed', {
-          revision,
-          approvals: approvals.length,
-          required: settings.required,
-        });
-        return outcomeOf(item, id, revision, 'awaiting-approval');
-      }
-      return approve(deps, runner, lock, item, approvals);
-    }),
-  );
-}
-
-async function approve(
-  deps: IngestDeps,
-  runner: EffectRunner,
-  lock: StatementLock,
-  item: RevisionItem,
-  approvals: ApprovalItem[],
-): Promise<IngestOutcome> {
-  const { id } = lock;
-  const { revision } = item;
-  const now = deps.clock();
-  const bundle = await readBundle(deps.s3, deps.settings.bucket, id, revision);
-  const decided = planRevision(lock.head, bundle.statement, {
-    now,
-    defaultTimezone: deps.settings.defaultTimezone,
-  });
-  const plan = decided.plan;
-  const warnings = uniqueIssues([...item.warnings, ...decided.warnings]);
-  const preview = item.plan;
-  const late = preview?.embargo != null && plan.embargo === null && plan.status === 'publish';
-  const valid = validOf(item, bundle.statement);
-  if (
-    JSON.stringify([preview?.embargo, preview?.liftChange]) !==
-    JSON.stringify([plan.embargo, plan.liftChange])
-  ) {
-    // The email must say what is true now (no embargo once the lift has passed).
-    await renderOnce(
-      deps,
-      runner,
-      id,
-      { ...valid, plan, warnings, resumed: false },
-      'render-approved',
-    );
-  }
-  await startApprovedRevision(runner.ledger, id, revision, { plan, warnings, now });
-  if (plan.effects.some((e) => e.kind === 'schedule' || e.kind === 'release')) {
-    await putDue(runner.ledger, { id, revision, at: plan.embargo?.until ?? now.toISOString() });
-  }
-  const committed = await commitRevision(runner.ledger, lock, headAfter(lock.head, id, plan), {
-    headline: bundle.statement.headline,
-    sha256: item.sha256,
-    now,
-  });
-  const names = approvals.map((a) => a.name).join(' and ');
-  const lateLine = late
-    ? `It was approved after the embargo lifted (${preview?.embargo?.display}), so it went out at once, with no embargo.`
-    : null;
-  const outcome = await goAhead(deps, runner, committed, item, plan, warnings, false, {
-    notice: {
-      subject: `Approved: ${bundle.statement.headline} (${id} revision ${revision})`,
-      lines: [
-        `${id} revision ${revision} ("${bundle.statement.headline}") was approved by ${names}.`,
-        ...(lateLine ? [lateLine] : []),
-      ],
-    },
-    lateLine,
-  });
-  return outcome;
-}
-
-/** Carries out an approved revision's plan, as an unapproved upload would, then tells the approvers. */
-async function goAhead(
-  deps: IngestDeps,
-  runner: EffectRunner,
-  lock: StatementLock,
-  item: RevisionItem,
+/** The ops message about a revision awaiting approval. */
+function awaitingSummary(
+  settings: ReturnType<typeof approvalOf>,
+  valid: ValidUpload,
   plan: RevisionPlan,
   warnings: Issue[],
-  resumed: boolean,
-  tell?: { notice: { subject: string; lines: string[] }; lateLine: string | null },
-): Promise<IngestOutcome> {
-  const { id } = lock;
-  const { revision } = item;
-  const bundle = await readBundle(deps.s3, deps.settings.bucket, id, revision);
-  const valid = validOf(item, bundle.statement);
-  const audit = await auditLines(deps, runner, item);
-  const result = await runPlan(deps, runner, lock, {
-    ...valid,
-    plan,
-    warnings,
-    resumed,
-    audit: tell?.lateLine ? [...audit, tell.lateLine] : audit,
-  });
-  await markRevisionComplete(runner.ledger, id, revision, deps.clock());
-  const subject =
-    tell?.notice.subject ?? `Approved: ${bundle.statement.headline} (${id} revision ${revision})`;
-  const lines = tell?.notice.lines ?? [
-    `${id} revision ${revision} ("${bundle.statement.headline}") was approved.`,
-  ];
-  await sendNotices(deps, runner, {
-    id,
-    revision,
-    kind: 'approved',
-    subject,
-    lines: [...lines, '', 'What went out:', ...result.report],
-  });
-  return {
-    key: item.sourceKey,
-    id,
-    revision,
-    outcome: plan.kind,
-    errors: [],
-    warnings,
-    embargoUntil: plan.embargo?.until ?? null,
-    released: result.released,
-    liftChange: plan.liftChange,
-  };
-}
-
-async function reject(
-  deps: IngestDeps,
-  runner: EffectRunner,
-  lock: StatementLock,
-  item: RevisionItem,
-  rejection: ApprovalItem,
-  decisions: ApprovalItem[],
-): Promise<IngestOutcome> {
-  const { id } = lock;
-  const { revision } = item;
-  const now = deps.clock();
-  const headline = lock.head?.headline ?? id;
-  await clearAwaiting(runner.ledger, lock, now);
-  await markRevisionComplete(runner.ledger, id, revision, now, 'rejected');
-  const who =
-    rejection.name === rejection.approver
-      ? rejection.approver
-      : `${rejection.name} (${rejection.approver})`;
-  const reason = rejection.reason ?? '(no reason given)';
-  const inForce = lock.head?.current
-    ? `Revision ${lock.head.current.revision} stays as it was.`
-    : 'No revision of this statement has gone out.';
+  supersedes: number | null,
+  proofs: string[],
+): string {
+  const { id } = valid.statement;
+  const { revision } = plan;
+  const names = settings.approvers.map((a) => `${a.name} <${a.email}>`).join(', ');
   const lines = [
-    `${id} revision ${revision} was REJECTED by ${who} at ${rejection.at}.`,
-    `Reason: ${reason}`,
+    `${id} revision ${revision} (${plan.kind}): ${valid.statement.headline}`,
+    `From: ${valid.upload.key}${valid.upload.uploadedBy ? `, uploaded by ${valid.upload.uploadedBy}` : ''}`,
     '',
-    `Nothing of revision ${revision} was sent: no journalist, partner or website got it. ${inForce}`,
-    `To send a fixed version, upload it as revision ${(lock.head?.latestRevision ?? revision) + 1}.`,
-  ];
-  const audit = await auditLines(deps, runner, item, decisions);
-  await runEffect(runner, markerOf(id, revision, 'ops-rejected'), async () => {
-    const { messageId } = await deps.publisher.publish({
-      topic: 'ops',
-      subject: opsSubject(`Herald: rejected by approver ${id} r${revision}`),
-      body: [...lines, '', 'Audit trail:', ...audit].join('\n'),
-    });
-    return { messageId };
-  });
-  await sendNotices(deps, runner, {
-    id,
-    revision,
-    kind: 'rejected',
-    subject: `Rejected: ${headline} (${id} revision ${revision})`,
-    lines,
-  });
-  return {
-    ...outcomeOf(item, id, revision, 'rejected'),
-    errors: [{ path: 'approval', message: `Rejected by ${who}: ${reason}` }],
-  };
-}
-
-/** Uploaded, each proof sent, each decision: the audit trail for ops. */
-async function auditLines(
-  deps: IngestDeps,
-  runner: EffectRunner,
-  item: RevisionItem,
-  decisions?: ApprovalItem[],
-): Promise<string[]> {
-  const zone = deps.settings.defaultTimezone;
-  const at = (iso: string) => formatEmbargoTime(new Date(iso), zone);
-  const proofs = (
-    await queryEffects(runner.ledger, statementPk(item.id), effectSk(item.revision, 'proof#'))
-  )
-    .filter((e) => e.status === 'done')
-    .map(
-      (e) =>
-        `Proof sent to ${e.detail?.to ?? e.effect.slice('proof#'.length)} at ${at(e.doneAt ?? e.claimedAt)}`,
-    );
-  const made = decisions ?? (await listDecisions(runner.ledger, item.id, item.revision));
-  return [
-    `Uploaded ${at(item.receivedAt)}${item.uploadedBy ? ` by ${item.uploadedBy}` : ''}`,
+    'AWAITING APPROVAL: nothing has been sent to journalists, partners or the website.',
+    `It needs ${settings.required} approval${settings.required === 1 ? '' : 's'} from: ${names}.`,
+    ...(supersedes !== null
+      ? [`It replaces revision ${supersedes}, which was awaiting approval.`]
+      : []),
     ...proofs,
-    ...made.map(
-      (d) =>
-        `${d.decision === 'approved' ? 'Approved' : 'Rejected'} by ${d.name === d.approver ? d.approver : `${d.name} (${d.approver})`}${d.via === 'operator' ? ' (operator)' : ''} at ${at(d.at)}`,
-    ),
+    '',
+    'If approved now:',
+    ...embargoLines(plan),
+    ...(warnings.length > 0
+      ? ['', 'Warnings:', ...warnings.map((w) => `- ${w.path}: ${w.message}`)]
+      : []),
   ];
-}
-
-function validOf(item: RevisionItem, statement: ValidUpload['statement']): ValidUpload {
-  const upload: Upload = {
-    key: item.sourceKey,
-    versionId: undefined,
-    versionTag: item.sourceVersion ?? 'unversioned',
-    uploadedBy: item.uploadedBy ?? undefined,
-  };
-  return { upload, statement, sha256: item.sha256, warnings: item.warnings };
-}
-
-function outcomeOf(
-  item: RevisionItem | null,
-  id: string,
-  revision: number,
-  outcome: IngestOutcome['outcome'],
-): IngestOutcome {
-  return {
-    key: item?.sourceKey ?? '',
-    id,
-    revision,
-    outcome,
-    errors: [],
-    warnings: [],
-    embargoUntil: item?.plan?.embargo?.until ?? null,
-    released: false,
-    liftChange: null,
-  };
-}
-
-function uniqueIssues(issues: Issue[]): Issue[] {
-  const seen = new Set<string>();
-  return issues.filter((i) => {
-    const key = `${i.path}\u0000${i.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
-function markerOf(id: string, revision: number, name: string) {
-  return { pk: statementPk(id), sk: effectSk(revision, name), effect: name, revision };
+  return lines.join('\n');
 }

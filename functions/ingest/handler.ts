@@ -10,10 +10,10 @@
  * never deleted.
  */
 import type { S3EventRecord, SNSEventRecord } from 'aws-lambda';
-import { effectRunner, type InvocationContext } from '../shared/invocation';
+import { type InvocationContext, invocationRunner } from '../shared/invocation';
 import type { EffectRunner } from '../shared/ledger/effects';
 import { type ApprovalDecisionMessage, parseApprovalDecision } from '../shared/messages';
-import { handleApprovalDecision } from './approval';
+import { handleApprovalDecision } from './decision';
 import type { IngestDeps, IngestOutcome } from './types';
 import { ingestRecord } from './upload';
 
@@ -28,15 +28,7 @@ export function createIngestHandler(
   deps: IngestDeps,
 ): (event: IngestEvent, context?: InvocationContext) => Promise<IngestOutcome[]> {
   return async (event, context) => {
-    const runner = effectRunner({
-      ddb: deps.ddb,
-      tableName: deps.settings.tableName,
-      clock: deps.clock,
-      logger: deps.logger,
-      context,
-      defaultLeaseMs: deps.settings.effectLeaseMs,
-      sleep: deps.sleep,
-    });
+    const runner = invocationRunner(deps, context, deps.settings.effectLeaseMs);
     if (!('Records' in event)) {
       return [await handleApprovalDecision(deps, runner, parseApprovalDecision(event))];
     }

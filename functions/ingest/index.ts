@@ -13,7 +13,7 @@ import { createEventBridgeScheduler, createSnsPublisher } from '../shared/aws-po
 import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
-import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
+import { type FunctionRuntime, lambdaEntry, wallClock } from '../shared/runtime';
 import { secretsManagerSource } from '../shared/secrets';
 import { type IngestEnv, ingestEnvSchema } from './env';
 import { createIngestHandler } from './handler';
@@ -39,7 +39,7 @@ export function bootIngest(source: EnvSource, runtime: FunctionRuntime) {
       deadLetterArn: env.SCHEDULER_DLQ_ARN,
     }),
     logger: runtime.logger ?? createLogger(),
-    clock: runtime.clock ?? (() => new Date()),
+    clock: runtime.clock ?? wallClock,
     ...(runtime.sleep ? { sleep: runtime.sleep } : {}),
     settings: {
       bucket: env.BUCKET_NAME,

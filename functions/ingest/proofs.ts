@@ -21,10 +21,9 @@ import { buildRawMessage, greetingFor } from '../../core/mime';
 import { type PressListRow, readPressList } from '../../core/press-list';
 import { fromHeader } from '../../core/render/sender';
 import { fillSlots } from '../../core/render/slots';
-import { createApprovalToken } from '../../core/security/approval-token';
-import type { Issue } from '../../core/types';
-import { effectSk, statementPk } from '../shared/ledger/client';
-import { type EffectRunner, runEffect } from '../shared/ledger/effects';
+import { type ApprovalClaims, createApprovalToken } from '../../core/security/approval-token';
+import type { Issue, RenderedEmail } from '../../core/types';
+import { type EffectRunner, revisionMarker, runEffect } from '../shared/ledger/effects';
 import { recipientsOf } from '../shared/ledger/sends';
 import type { RenderedBundle } from '../shared/rendered';
 import { getObjectBytes } from '../shared/storage';
@@ -57,10 +56,6 @@ export interface ProofContext {
   supersedes: number | null;
 }
 
-function marker(id: string, revision: number, name: string) {
-  return { pk: statementPk(id), sk: effectSk(revision, name), effect: name, revision };
-}
-
 async function sendRaw(deps: IngestDeps, settings: IngestApprovalSettings, raw: Buffer) {
   if (!deps.ses)
     throw new ApprovalNotConfiguredError('ingest has no SES client for approval mail.');
@@ -85,33 +80,23 @@ export async function sendProofs(
   const now = deps.clock();
   const secret = await settings.secret.get();
   const audience = await describeAudience(deps, settings, context, now);
-  const journalist = { name: SAMPLE_JOURNALIST.name, email: SAMPLE_JOURNALIST.email };
-  const journalistEmail = await buildRawMessage(rendered.email, journalist, {
-    from: fromHeader(rendered.email.fromName, settings.from),
-    unsubscribeUrl: SAMPLE_UNSUBSCRIBE,
-    date: now,
-  });
-  const journalistText = fillSlots(rendered.email.text, {
-    greeting: greetingFor(journalist),
-    unsubscribeUrl: SAMPLE_UNSUBSCRIBE,
-  });
+  const { journalistEmail, journalistText } = await sampleJournalistEmail(
+    rendered.email,
+    settings.from,
+    now,
+  );
   const expires = new Date(now.getTime() + settings.linkValidityHours * 3_600_000);
   const lines: string[] = [];
   for (const approver of settings.approvers) {
     const link = (action: 'approve' | 'reject') =>
-      `${settings.url}?t=${encodeURIComponent(
-        createApprovalToken(
-          {
-            id,
-            revision,
-            approver: approver.email,
-            name: approver.name,
-            action,
-            expires: Math.floor(expires.getTime() / 1000),
-          },
-          secret,
-        ),
-      )}`;
+      approvalLink(settings.url, secret, {
+        id,
+        revision,
+        approver: approver.email,
+        name: approver.name,
+        action,
+        expires: Math.floor(expires.getTime() / 1000),
+      });
     const input: ProofInput = {
       statement,
       plan: context.plan,
@@ -132,7 +117,7 @@ export async function sendProofs(
     };
     const outcome = await runEffect(
       runner,
-      marker(id, revision, `proof#${approver.email.toLowerCase()}`),
+      revisionMarker(id, revision, `proof#${approver.email.toLowerCase()}`),
       async () => {
         const raw = await buildProofMessage(input, journalistEmail, {
           from: settings.from,
@@ -212,7 +197,7 @@ export async function sendNotices(
   for (const approver of settings.approvers) {
     await runEffect(
       runner,
-      marker(notice.id, notice.revision, `${notice.kind}#${approver.email.toLowerCase()}`),
+      revisionMarker(notice.id, notice.revision, `${notice.kind}#${approver.email.toLowerCase()}`),
       async () => {
         const raw = await buildNoticeMessage(notice.subject, notice.lines, {
           from: settings.from,
@@ -226,4 +211,24 @@ export async function sendNotices(
       },
     );
   }
+}
+
+/** The approval endpoint with this approver's signed, expiring claim. */
+function approvalLink(url: string, secret: string, claims: ApprovalClaims): string {
+  return `${url}?t=${encodeURIComponent(createApprovalToken(claims, secret))}`;
+}
+
+/** The email as the sample journalist gets it: the raw message, and its text part. */
+async function sampleJournalistEmail(email: RenderedEmail, from: string, now: Date) {
+  const journalist = { name: SAMPLE_JOURNALIST.name, email: SAMPLE_JOURNALIST.email };
+  const journalistEmail = await buildRawMessage(email, journalist, {
+    from: fromHeader(email.fromName, from),
+    unsubscribeUrl: SAMPLE_UNSUBSCRIBE,
+    date: now,
+  });
+  const journalistText = fillSlots(email.text, {
+    greeting: greetingFor(journalist),
+    unsubscribeUrl: SAMPLE_UNSUBSCRIBE,
+  });
+  return { journalistEmail, journalistText };
 }

@@ -10,7 +10,7 @@ import { parseStatement } from '../../core/statement/parse';
 import { MAX_STATEMENT_BYTES } from '../../core/statement/primitives';
 import type { Issue } from '../../core/types';
 import type { EffectRunner } from '../shared/ledger/effects';
-import { withStatementId } from '../shared/logger';
+import { withStatement } from '../shared/logger';
 import {
   decodeS3Key,
   getObjectBytes,
@@ -75,7 +75,7 @@ export async function ingestRecord(
   if (socialErrors.length > 0)
     return rejectUpload(deps, runner, upload, statement, socialErrors, parsed.warnings);
 
-  return withStatementId(deps.logger, statement.id, () =>
+  return withStatement(deps.logger, { statementId: statement.id }, () =>
     acceptStatement(deps, runner, { upload, statement, sha256, warnings: parsed.warnings }),
   );
 }

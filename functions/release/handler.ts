@@ -8,8 +8,8 @@
  * Both go through release.ts, which decides with core/lifecycle under the
  * statement lock: a withdrawal or a newer revision always wins.
  */
-import { effectRunner, type InvocationContext } from '../shared/invocation';
-import { withStatementId } from '../shared/logger';
+import { type InvocationContext, invocationRunner } from '../shared/invocation';
+import { withStatement } from '../shared/logger';
 import { parseReleaseEvent } from '../shared/messages';
 import { type ReleaseDeps, type ReleaseOutcome, releaseRevision } from './release';
 import { type SweepOutcome, sweepOverdue } from './sweep';
@@ -22,15 +22,7 @@ export function createReleaseHandler(
 ): (event: unknown, context?: InvocationContext) => Promise<ReleaseOutcome | SweepOutcome> {
   return async (event, context) => {
     const request = parseReleaseEvent(event);
-    const runner = effectRunner({
-      ddb: deps.ddb,
-      tableName: deps.settings.tableName,
-      clock: deps.clock,
-      logger: deps.logger,
-      context,
-      defaultLeaseMs: deps.settings.effectLeaseMs,
-      sleep: deps.sleep,
-    });
+    const runner = invocationRunner(deps, context, deps.settings.effectLeaseMs);
     if ('type' in request) {
       const outcome = await sweepOverdue(deps, runner);
       deps.logger.info('Sweep finished', {
@@ -40,10 +32,14 @@ export function createReleaseHandler(
       });
       return outcome;
     }
-    return withStatementId(deps.logger, request.id, async () => {
-      const outcome = await releaseRevision(deps, runner, request, 'schedule');
-      deps.logger.info('Release finished', { ...outcome });
-      return outcome;
-    });
+    return withStatement(
+      deps.logger,
+      { statementId: request.id, revision: request.revision },
+      async () => {
+        const outcome = await releaseRevision(deps, runner, request, 'schedule');
+        deps.logger.info('Release finished', { ...outcome });
+        return outcome;
+      },
+    );
   };
 }

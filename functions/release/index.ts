@@ -12,7 +12,7 @@ import { type EnvSource, readEnv } from '../shared/env';
 import type { InvocationContext } from '../shared/invocation';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
-import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
+import { type FunctionRuntime, lambdaEntry, wallClock } from '../shared/runtime';
 import { releaseEnvSchema } from './env';
 import { createReleaseHandler, type ReleaseOutcome, type SweepOutcome } from './handler';
 
@@ -31,7 +31,7 @@ export function bootRelease(
       ops: env.OPS_TOPIC_ARN,
     }),
     logger: runtime.logger ?? createLogger(),
-    clock: runtime.clock ?? (() => new Date()),
+    clock: runtime.clock ?? wallClock,
     ...(runtime.sleep ? { sleep: runtime.sleep } : {}),
     settings: { bucket: env.BUCKET_NAME, tableName: env.LEDGER_TABLE },
   });

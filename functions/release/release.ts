@@ -20,10 +20,14 @@ import { buildPartnerMessage } from '../../core/envelope';
 import { decideRelease, type ReleaseDecision, type ReleaseSkipReason } from '../../core/lifecycle';
 import { EmbargoNotLiftedError } from '../shared/errors';
 import { lockOptions } from '../shared/invocation';
-import { effectSk, statementPk } from '../shared/ledger/client';
-import { type EffectRunner, runEffect } from '../shared/ledger/effects';
+import { clearDue } from '../shared/ledger/due';
 import {
-  clearDue,
+  type EffectRunner,
+  type EffectSpec,
+  revisionMarker,
+  runEffect,
+} from '../shared/ledger/effects';
+import {
   getHead,
   recordReleased,
   recordReleaseStart,
@@ -33,7 +37,7 @@ import {
 import type { Logger } from '../shared/logger';
 import { opsSubject, type ReleaseRequest, type WebsiteRelease } from '../shared/messages';
 import type { Publisher } from '../shared/ports';
-import { readBundle } from '../shared/rendered';
+import { type RenderedBundle, readBundle } from '../shared/rendered';
 import { putJson, putObject } from '../shared/storage';
 
 export interface ReleaseSettings {
@@ -117,100 +121,32 @@ export async function releaseLocked(
   channels: { partners: boolean; website: boolean },
   trigger: ReleaseTrigger,
 ): Promise<ReleaseOutcome> {
-  const { s3, publisher, settings } = deps;
   const { id } = lock;
-  const marker = markerFor(id, revision);
-  const { statement, rendered } = await readBundle(s3, settings.bucket, id, revision);
-  const releasedAt = deps.clock();
-  const prefix = publishedPrefix(id, revision);
+  const bundle = await readBundle(deps.s3, deps.settings.bucket, id, revision);
+  const release: Release = {
+    id,
+    revision,
+    ...bundle,
+    channels,
+    releasedAt: deps.clock(),
+    prefix: publishedPrefix(id, revision),
+    marker: markerFor(id, revision),
+  };
 
   await recordReleaseStart(runner.ledger, lock, { revision, website: channels.website });
-
-  if (channels.website) {
-    // Public files first: the website reads them when it gets the message.
-    await runEffect(runner, marker('release-files'), async () => {
-      const envelope = buildPartnerMessage(statement, rendered, 'statement.released', releasedAt);
-      await putObject(
-        s3,
-        settings.bucket,
-        publishedKey(id, revision, 'text'),
-        rendered.plainText,
-        'text/plain; charset=utf-8',
-      );
-      await putJson(s3, settings.bucket, publishedKey(id, revision, 'statement'), statement);
-      await putJson(s3, settings.bucket, publishedKey(id, revision, 'social'), rendered.social);
-      await putJson(s3, settings.bucket, publishedKey(id, revision, 'envelope'), envelope.message);
-      const latest: PublishedLatest = {
-        status: 'released',
-        id,
-        revision,
-        headline: statement.headline,
-        publishedPrefix: prefix,
-        releasedAt: releasedAt.toISOString(),
-      };
-      await putJson(s3, settings.bucket, latestKey(id), latest);
-      return { prefix };
-    });
-  }
-
-  if (channels.partners) {
-    await runEffect(runner, marker('release-partners'), async () => {
-      const message = buildPartnerMessage(statement, rendered, 'statement.released', releasedAt);
-      const { messageId } = await publisher.publish({
-        topic: 'partners',
-        body: message.body,
-        attributes: message.attributes,
-      });
-      return { messageId };
-    });
-  }
-
-  if (channels.website) {
-    const message: WebsiteRelease = {
-      type: 'statement.released',
-      id,
-      revision,
-      headline: statement.headline,
-      publishedPrefix: prefix,
-      releasedAt: releasedAt.toISOString(),
-    };
-    await runEffect(runner, marker('release-website'), async () => {
-      const { messageId } = await publisher.publish({
-        topic: 'website',
-        body: JSON.stringify(message),
-      });
-      return { messageId };
-    });
-  }
+  // Public files first: the website reads them when it gets the message.
+  if (channels.website) await writePublicFiles(deps, runner, release);
+  if (channels.partners) await tellPartners(deps, runner, release);
+  if (channels.website) await tellWebsite(deps, runner, release);
 
   const reached = lock.head?.reached ?? { pressTopics: null, partners: false, website: false };
   await recordReleased(runner.ledger, lock, {
     revision,
     reached: { ...reached, website: reached.website || channels.website },
-    now: releasedAt,
+    now: release.releasedAt,
   });
   await clearDue(runner.ledger, id, revision);
-
-  if (trigger !== 'ingest') {
-    await runEffect(runner, marker('release-ops'), async () => {
-      const late = trigger === 'sweep';
-      await publisher.publish({
-        topic: 'ops',
-        subject: opsSubject(`Herald: released ${id} r${revision}${late ? ' (late)' : ''}`),
-        body: [
-          late
-            ? `${id} revision ${revision} ("${statement.headline}") was released late by the overdue-release sweep: its embargo had lifted but its schedule never released it (the schedule was lost, or its retries ran out). Check the release function's errors and dead-letter queue.`
-            : `The embargo on ${id} revision ${revision} ("${statement.headline}") has lifted.`,
-          channels.website
-            ? `Public files: s3://${settings.bucket}/${prefix}`
-            : 'Public files: none (the website channel is off for this statement)',
-          `Partners (statement.released): ${channels.partners ? 'sent' : 'off for this statement'}`,
-          `Website rebuild: ${channels.website ? 'requested' : 'off for this statement'}`,
-        ].join('\n'),
-      });
-      return undefined;
-    });
-  }
+  if (trigger !== 'ingest') await tellOps(deps, runner, release, trigger === 'sweep');
 
   return {
     id,
@@ -219,8 +155,98 @@ export async function releaseLocked(
     reason: null,
     website: channels.website,
     partners: channels.partners,
-    publishedPrefix: channels.website ? prefix : null,
+    publishedPrefix: channels.website ? release.prefix : null,
   };
+}
+
+/** One release in progress: the revision's bundle, when, where its public files go. */
+interface Release extends RenderedBundle {
+  id: string;
+  revision: number;
+  channels: { partners: boolean; website: boolean };
+  releasedAt: Date;
+  prefix: string;
+  marker: (name: string) => EffectSpec;
+}
+
+async function writePublicFiles(deps: ReleaseDeps, runner: EffectRunner, release: Release) {
+  const { s3, settings } = deps;
+  const { id, revision, statement, rendered, releasedAt, prefix } = release;
+  await runEffect(runner, release.marker('release-files'), async () => {
+    const envelope = buildPartnerMessage(statement, rendered, 'statement.released', releasedAt);
+    await putObject(
+      s3,
+      settings.bucket,
+      publishedKey(id, revision, 'text'),
+      rendered.plainText,
+      'text/plain; charset=utf-8',
+    );
+    await putJson(s3, settings.bucket, publishedKey(id, revision, 'statement'), statement);
+    await putJson(s3, settings.bucket, publishedKey(id, revision, 'social'), rendered.social);
+    await putJson(s3, settings.bucket, publishedKey(id, revision, 'envelope'), envelope.message);
+    const latest: PublishedLatest = {
+      status: 'released',
+      id,
+      revision,
+      headline: statement.headline,
+      publishedPrefix: prefix,
+      releasedAt: releasedAt.toISOString(),
+    };
+    await putJson(s3, settings.bucket, latestKey(id), latest);
+    return { prefix };
+  });
+}
+
+async function tellPartners(deps: ReleaseDeps, runner: EffectRunner, release: Release) {
+  const { statement, rendered, releasedAt } = release;
+  await runEffect(runner, release.marker('release-partners'), async () => {
+    const message = buildPartnerMessage(statement, rendered, 'statement.released', releasedAt);
+    const { messageId } = await deps.publisher.publish({
+      topic: 'partners',
+      body: message.body,
+      attributes: message.attributes,
+    });
+    return { messageId };
+  });
+}
+
+async function tellWebsite(deps: ReleaseDeps, runner: EffectRunner, release: Release) {
+  const message: WebsiteRelease = {
+    type: 'statement.released',
+    id: release.id,
+    revision: release.revision,
+    headline: release.statement.headline,
+    publishedPrefix: release.prefix,
+    releasedAt: release.releasedAt.toISOString(),
+  };
+  await runEffect(runner, release.marker('release-website'), async () => {
+    const { messageId } = await deps.publisher.publish({
+      topic: 'website',
+      body: JSON.stringify(message),
+    });
+    return { messageId };
+  });
+}
+
+async function tellOps(deps: ReleaseDeps, runner: EffectRunner, release: Release, late: boolean) {
+  const { id, revision, statement, channels, prefix } = release;
+  await runEffect(runner, release.marker('release-ops'), async () => {
+    await deps.publisher.publish({
+      topic: 'ops',
+      subject: opsSubject(`Herald: released ${id} r${revision}${late ? ' (late)' : ''}`),
+      body: [
+        late
+          ? `${id} revision ${revision} ("${statement.headline}") was released late by the overdue-release sweep: its embargo had lifted but its schedule never released it (the schedule was lost, or its retries ran out). Check the release function's errors and dead-letter queue.`
+          : `The embargo on ${id} revision ${revision} ("${statement.headline}") has lifted.`,
+        channels.website
+          ? `Public files: s3://${deps.settings.bucket}/${prefix}`
+          : 'Public files: none (the website channel is off for this statement)',
+        `Partners (statement.released): ${channels.partners ? 'sent' : 'off for this statement'}`,
+        `Website rebuild: ${channels.website ? 'requested' : 'off for this statement'}`,
+      ].join('\n'),
+    });
+    return undefined;
+  });
 }
 
 async function skip(
@@ -272,10 +298,5 @@ async function waitForLift(deps: ReleaseDeps, request: ReleaseRequest, until: st
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function markerFor(id: string, revision: number) {
-  return (name: string) => ({
-    pk: statementPk(id),
-    sk: effectSk(revision, name),
-    effect: name,
-    revision,
-  });
+  return (name: string) => revisionMarker(id, revision, name);
 }

@@ -11,8 +11,8 @@
  * had to make logs `lateRelease: true` (a metric filter alarms on it) and tells ops.
  */
 
+import { listDue } from '../shared/ledger/due';
 import type { EffectRunner } from '../shared/ledger/effects';
-import { listDue } from '../shared/ledger/statements';
 import { type ReleaseDeps, type ReleaseOutcome, releaseRevision } from './release';
 
 /** Left to the schedule before the sweep steps in: the scheduler fires to the minute. */

@@ -12,7 +12,7 @@ import { createSnsPublisher, lazyPublisher } from '../shared/aws-ports';
 import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
-import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
+import { type FunctionRuntime, lambdaEntry, wallClock } from '../shared/runtime';
 import { secretsManagerSource } from '../shared/secrets';
 import { sendEnvSchema } from './env';
 import { createSendHandler } from './handler';
@@ -26,7 +26,7 @@ export function bootSend(source: EnvSource, runtime: FunctionRuntime) {
     ses: clients.create(SESClient, { maxAttempts: 1 }),
     ddb: createDocumentClient(clients.create(DynamoDBClient, {})),
     logger: runtime.logger ?? createLogger(),
-    clock: runtime.clock ?? (() => new Date()),
+    clock: runtime.clock ?? wallClock,
     sleep: runtime.sleep ?? ((ms: number) => delay(ms)),
     // Used once per revision (the delivery report): the SNS client is made on first use.
     publisher: lazyPublisher(async () =>

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-scheduler';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { HeraldError } from '../../core/errors';
+import { DestinationNotConfiguredError, isAwsError, QueueSendError } from './errors';
 import type {
   Publisher,
   QueueName,
@@ -19,26 +19,6 @@ import type {
   ReleaseScheduler,
   TopicName,
 } from './ports';
-
-/** The function was not given the ARN/URL of a topic or queue it tried to use. */
-export class DestinationNotConfiguredError extends HeraldError {
-  override name = 'DestinationNotConfiguredError';
-}
-
-/** SQS refused some entries of a batch. The whole call is retried (send dedupes per recipient). */
-export class QueueSendError extends HeraldError {
-  override name = 'QueueSendError';
-  constructor(
-    readonly queue: QueueName,
-    readonly failures: Array<{ id: string; code: string; message: string }>,
-  ) {
-    super(
-      `SQS refused ${failures.length} message(s) for the ${queue} queue: ${failures
-        .map((f) => `${f.id} ${f.code} ${f.message}`)
-        .join('; ')}`,
-    );
-  }
-}
 
 /** Publishes to SNS; `topicArns` names only the topics this function may use. */
 export function createSnsPublisher(
@@ -166,7 +146,7 @@ export function createEventBridgeScheduler(
         );
       } catch (err) {
         // The name is deterministic per statement revision, so it exists only if we made it.
-        if (hasName(err, 'ConflictException')) return;
+        if (isAwsError(err, 'ConflictException')) return;
         throw err;
       }
     },
@@ -177,14 +157,9 @@ export function createEventBridgeScheduler(
         );
       } catch (err) {
         // Already fired (ActionAfterCompletion DELETE) or never created.
-        if (hasName(err, 'ResourceNotFoundException')) return;
+        if (isAwsError(err, 'ResourceNotFoundException')) return;
         throw err;
       }
     },
   };
-}
-
-// By name, not instanceof: a duplicated SDK copy (or a test mock) breaks instanceof.
-function hasName(err: unknown, name: string): boolean {
-  return err instanceof Error && err.name === name;
 }

@@ -14,8 +14,14 @@
  * once (its own marker, `fx#<rev>#delivery-report`).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { effectSk, padRevision, statementPk } from './ledger/client';
-import { type EffectRunner, getEffect, queryEffects, runEffect } from './ledger/effects';
+import { padRevision, statementPk } from './ledger/client';
+import {
+  type EffectRunner,
+  getEffect,
+  queryEffects,
+  revisionMarker,
+  runEffect,
+} from './ledger/effects';
 import { parseSendItem } from './ledger/sends';
 import { opsSubject } from './messages';
 import type { Publisher } from './ports';
@@ -37,19 +43,12 @@ const COUNTS: ReadonlyArray<keyof BatchCounts> = [
   'already',
 ];
 
-const marker = (id: string, revision: number, name: string) => ({
-  pk: statementPk(id),
-  sk: effectSk(revision, name),
-  effect: name,
-  revision,
-});
-
 /** dispatch: every batch of this revision is enqueued. */
 export async function noteDispatched(
   runner: EffectRunner,
   ref: { id: string; revision: number; batches: number; recipients: number; suppressed: number },
 ): Promise<void> {
-  await runEffect(runner, marker(ref.id, ref.revision, 'dispatched'), async () => ({
+  await runEffect(runner, revisionMarker(ref.id, ref.revision, 'dispatched'), async () => ({
     batches: ref.batches,
     recipients: ref.recipients,
     suppressed: ref.suppressed,
@@ -62,7 +61,7 @@ export async function noteBatchDone(
   ref: { id: string; revision: number; batch: number },
   counts: BatchCounts,
 ): Promise<void> {
-  await runEffect(runner, marker(ref.id, ref.revision, `batch-${ref.batch}`), async () => ({
+  await runEffect(runner, revisionMarker(ref.id, ref.revision, `batch-${ref.batch}`), async () => ({
     ...counts,
   }));
 }
@@ -74,7 +73,7 @@ export async function reportIfDelivered(
   ref: { id: string; revision: number },
 ): Promise<boolean> {
   const { ledger } = runner;
-  const dispatched = await getEffect(ledger, marker(ref.id, ref.revision, 'dispatched'));
+  const dispatched = await getEffect(ledger, revisionMarker(ref.id, ref.revision, 'dispatched'));
   if (dispatched?.status !== 'done') return false;
   const expected = Number(dispatched.detail?.batches ?? 0);
   const batches = (
@@ -87,7 +86,7 @@ export async function reportIfDelivered(
     for (const key of COUNTS) totals[key] += Number(b.detail?.[key] ?? 0);
   }
   totals.suppressed += Number(dispatched.detail?.suppressed ?? 0);
-  await runEffect(runner, marker(ref.id, ref.revision, 'delivery-report'), async () => {
+  await runEffect(runner, revisionMarker(ref.id, ref.revision, 'delivery-report'), async () => {
     const sends = await sendCounts(runner, ref);
     const { messageId } = await publisher.publish({
       topic: 'ops',

@@ -7,6 +7,32 @@
  */
 import { HeraldError } from '../../core/errors';
 import type { Issue } from '../../core/types';
+import type { QueueName } from './ports';
+
+/**
+ * The name an error carries (`NoSuchKey`, `ConditionalCheckFailedException`, …), or
+ * undefined for a thrown non-Error. By name, not instanceof: a duplicated SDK copy
+ * (or a test mock) breaks instanceof.
+ */
+export function errorName(err: unknown): string | undefined {
+  return err instanceof Error ? err.name : undefined;
+}
+
+/** `err` is an Error named one of `names` (an AWS SDK service exception, typically). */
+export function isAwsError(err: unknown, ...names: string[]): err is Error {
+  const name = errorName(err);
+  return name !== undefined && names.includes(name);
+}
+
+/** The HTTP status an AWS SDK error carries (`$metadata.httpStatusCode`), if any. */
+export function httpStatusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null || !('$metadata' in err)) return undefined;
+  const metadata: unknown = err.$metadata;
+  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) {
+    return undefined;
+  }
+  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined;
+}
 
 /** A retry later is expected to succeed (another invocation holds a lease, a dependency is busy). */
 export class RetryableError extends HeraldError {
@@ -70,5 +96,25 @@ export class LedgerItemError extends HeraldError {
     const where = `${String(item.pk ?? '?')} ${String(item.sk ?? '?')}`;
     const problems = issues.map((i) => `${i.path.map(String).join('.') || '(item)'}: ${i.message}`);
     return new LedgerItemError(`The ${what} item ${where} is not valid: ${problems.join('; ')}`);
+  }
+}
+
+/** The function was not given the ARN/URL of a topic or queue it tried to use. */
+export class DestinationNotConfiguredError extends HeraldError {
+  override name = 'DestinationNotConfiguredError';
+}
+
+/** SQS refused some entries of a batch. The whole call is retried (send dedupes per recipient). */
+export class QueueSendError extends HeraldError {
+  override name = 'QueueSendError';
+  constructor(
+    readonly queue: QueueName,
+    readonly failures: Array<{ id: string; code: string; message: string }>,
+  ) {
+    super(
+      `SQS refused ${failures.length} message(s) for the ${queue} queue: ${failures
+        .map((f) => `${f.id} ${f.code} ${f.message}`)
+        .join('; ')}`,
+    );
   }
 }

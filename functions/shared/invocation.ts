@@ -46,6 +46,35 @@ export function effectRunner(options: {
   };
 }
 
+/** The part of every handler's deps a runner is made from. */
+export interface RunnerDeps {
+  ddb: DynamoDBDocumentClient;
+  clock: () => Date;
+  logger: Logger;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
+  settings: { tableName: string };
+}
+
+/**
+ * This invocation's runner: its claims last until the invocation is certainly dead, so
+ * a live invocation is never overtaken. `defaultLeaseMs` applies without a Lambda context.
+ */
+export function invocationRunner(
+  deps: RunnerDeps,
+  context: InvocationContext | undefined,
+  defaultLeaseMs?: number,
+): EffectRunner {
+  return effectRunner({
+    ddb: deps.ddb,
+    tableName: deps.settings.tableName,
+    clock: deps.clock,
+    logger: deps.logger,
+    context,
+    defaultLeaseMs,
+    sleep: deps.sleep,
+  });
+}
+
 /** Lock options for this invocation: held until it is certainly dead, waited for a bounded time. */
 export function lockOptions(runner: EffectRunner, waitMs?: number): LockOptions {
   return {

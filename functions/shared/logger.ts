@@ -2,8 +2,9 @@
  * The one logger every handler uses: Powertools JSON lines, so CloudWatch
  * Logs Insights can filter on `statementId`, `level` and `service`.
  *
- * Handlers append `statementId` as a persistent key while they work on a
- * statement (and remove it afterwards), so every line about it carries the id.
+ * Handlers append `statementId` (and `revision`) as persistent keys while they
+ * work on a statement (and remove them afterwards), so every line about it
+ * carries them.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
@@ -19,16 +20,22 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   });
 }
 
-/** Runs `work` with `statementId` on every log line, and takes it off again afterwards. */
-export async function withStatementId<T>(
+/** The statement (and revision, when one is known) every line about it carries. */
+export interface StatementLogKeys {
+  statementId: string;
+  revision?: number;
+}
+
+/** Runs `work` with the statement's keys on every log line, and takes them off again afterwards. */
+export async function withStatement<T>(
   logger: Logger,
-  statementId: string,
+  keys: StatementLogKeys,
   work: () => Promise<T>,
 ): Promise<T> {
-  logger.appendPersistentKeys({ statementId });
+  logger.appendPersistentKeys({ ...keys });
   try {
     return await work();
   } finally {
-    logger.removePersistentKeys(['statementId']);
+    logger.removePersistentKeys(Object.keys(keys));
   }
 }

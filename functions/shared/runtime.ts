@@ -32,6 +32,9 @@ export interface FunctionRuntime {
   fetch?: typeof globalThis.fetch;
 }
 
+/** The clock every function uses unless the runtime brings its own (the local stack's, a test's). */
+export const wallClock = (): Date => new Date();
+
 export const lambdaRuntime: FunctionRuntime = {
   clients: { create: (Client, config) => new Client(config) },
 };

@@ -10,6 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { HeraldError } from '../../core/errors';
+import { isAwsError } from './errors';
 
 /** The object is bigger than the caller accepts; the body was not read. */
 export class ObjectTooLargeError extends HeraldError {
@@ -65,7 +66,7 @@ export async function getObjectBytes(
       }),
     );
   } catch (err) {
-    if (err instanceof Error && (err.name === 'NoSuchKey' || err.name === 'NoSuchVersion')) {
+    if (isAwsError(err, 'NoSuchKey', 'NoSuchVersion')) {
       throw new ObjectNotFoundError(bucket, key, { cause: err });
     }
     throw err;

@@ -9,12 +9,19 @@
  * The token is an HMAC of the address (core/security), so there is no lookup,
  * no cookie and nothing to forge. Problems become pages, never exceptions.
  */
-import { createHash } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
 import { maskEmail } from '../../core/press-list/address';
 import { verifyUnsubscribeToken } from '../../core/security/unsubscribe-token';
-import type { Ledger } from '../shared/ledger/client';
+import {
+  BASE_STYLE,
+  escapeHtml,
+  formOf,
+  linkMethod,
+  pageRenderer,
+  tokenOf,
+} from '../shared/html-page';
+import { ledgerOf } from '../shared/ledger/client';
 import { suppress } from '../shared/ledger/suppression';
 import type { Logger } from '../shared/logger';
 import type { SecretSource } from '../shared/secrets';
@@ -27,59 +34,14 @@ export interface UnsubscribeDeps {
   settings: { tableName: string };
 }
 
-const STYLE = [
-  'body{font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;font-size:18px;line-height:1.5;color:#1b1b1b;background:#fff;margin:0;padding:2rem 1rem}',
-  'main{max-width:36rem;margin:0 auto}',
-  'h1{font-size:1.6rem;line-height:1.25;margin:0 0 1rem}',
+const page = pageRenderer([
+  ...BASE_STYLE,
   'button{font:inherit;padding:.6rem 1.4rem;border:2px solid #0b0c0c;border-radius:4px;background:#0b0c0c;color:#fff;cursor:pointer}',
   'button:focus{outline:3px solid #fd0;outline-offset:2px}',
-].join('');
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64');
+]);
 
-/** Nothing may load, run or frame this page; the form may only post back here. */
-const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Cache-Control': 'no-store',
-  'X-Content-Type-Options': 'nosniff',
-  'Content-Security-Policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-};
-
-export function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
-
-function page(
-  statusCode: number,
-  title: string,
-  bodyHtml: string,
-  extraHeaders: Record<string, string> = {},
-): LambdaFunctionURLResult {
-  const html = `<!doctype html>
-<html lang="en-GB">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-<h1>${escapeHtml(title)}</h1>
-${bodyHtml}
-</main>
-</body>
-</html>
-`;
-  return { statusCode, headers: { ...SECURITY_HEADERS, ...extraHeaders }, body: html };
-}
+/** Most characters of a form read (it holds only the token and two flags). */
+const MAX_FORM_CHARS = 4096;
 
 function confirmPage(email: string, token: string): LambdaFunctionURLResult {
   // The token goes in the form body too, so the page works even where the action's query is dropped.
@@ -104,78 +66,82 @@ const badLink = () =>
     '<p>The link may have been cut short when it was copied. Open it again from the email, or reply to the email and ask to be removed.</p>',
   );
 
-function formBody(event: LambdaFunctionURLEvent): URLSearchParams {
-  if (!event.body) return new URLSearchParams();
-  const text = event.isBase64Encoded
-    ? Buffer.from(event.body, 'base64').toString('utf8')
-    : event.body;
+const tryAgain = (what: 'process' | 'save', when: string) =>
+  page(
+    503,
+    'Please try again',
+    `<p>We could not ${what} this just now. Please try ${when} in a few minutes.</p>`,
+    { 'Retry-After': '60' },
+  );
+
+function formBody(event: LambdaFunctionURLEvent, method: 'GET' | 'POST'): URLSearchParams {
   // RFC 8058 allows multipart/form-data too; we only need the token from the query then.
   const type = (event.headers?.['content-type'] ?? '').toLowerCase();
   if (type.startsWith('multipart/')) return new URLSearchParams();
-  return new URLSearchParams(text.slice(0, 4096));
+  return formOf(event, method, MAX_FORM_CHARS);
 }
 
 export function createUnsubscribeHandler(deps: UnsubscribeDeps) {
-  const { logger, clock } = deps;
-  const ledger: Ledger = { ddb: deps.ddb, tableName: deps.settings.tableName };
+  return (event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> =>
+    handleLink(deps, event);
+}
 
-  return async function handler(event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> {
-    const method = event.requestContext.http.method.toUpperCase();
-    if (method !== 'GET' && method !== 'POST') {
-      return page(405, 'Method not allowed', '<p>Open the link from the email.</p>', {
-        Allow: 'GET, POST',
-      });
-    }
-    const form = method === 'POST' ? formBody(event) : new URLSearchParams();
-    const token = event.queryStringParameters?.t ?? form.get('t') ?? '';
-    let secret: string;
-    try {
-      secret = await deps.unsubscribeSecret.get();
-    } catch (err) {
-      logger.error('unsubscribe secret unavailable', { error: err });
-      return page(
-        503,
-        'Please try again',
-        '<p>We could not process this just now. Please try the link again in a few minutes.</p>',
-        { 'Retry-After': '60' },
-      );
-    }
-    const verified = verifyUnsubscribeToken(token, secret);
-    if (!verified.ok) {
-      logger.warn('unsubscribe link rejected', { method, reason: verified.reason });
-      return badLink();
-    }
-    if (method === 'GET') return confirmPage(verified.email, token);
+async function handleLink(
+  deps: UnsubscribeDeps,
+  event: LambdaFunctionURLEvent,
+): Promise<LambdaFunctionURLResult> {
+  const method = linkMethod(event);
+  if (method === null) {
+    return page(405, 'Method not allowed', '<p>Open the link from the email.</p>', {
+      Allow: 'GET, POST',
+    });
+  }
+  const form = formBody(event, method);
+  const token = tokenOf(event, form);
+  let secret: string;
+  try {
+    secret = await deps.unsubscribeSecret.get();
+  } catch (err) {
+    deps.logger.error('Unsubscribe secret unavailable', { error: err });
+    return tryAgain('process', 'the link again');
+  }
+  const verified = verifyUnsubscribeToken(token, secret);
+  if (!verified.ok) {
+    deps.logger.warn('Unsubscribe link rejected', { method, reason: verified.reason });
+    return badLink();
+  }
+  if (method === 'GET') return confirmPage(verified.email, token);
+  return unsubscribe(deps, verified.email, form);
+}
 
-    const source =
-      form.get('via') === 'page'
-        ? 'unsubscribe page'
-        : form.get('List-Unsubscribe') === 'One-Click'
-          ? 'one-click (RFC 8058)'
-          : 'unsubscribe POST';
-    try {
-      const result = await suppress(ledger, verified.email, {
-        reason: 'unsubscribe',
-        source,
-        now: clock(),
-      });
-      logger.info('unsubscribed', { recipient: maskEmail(verified.email), source, result });
-    } catch (err) {
-      logger.error('unsubscribe could not be saved', {
-        recipient: maskEmail(verified.email),
-        error: err,
-      });
-      return page(
-        503,
-        'Please try again',
-        '<p>We could not save this just now. Please try again in a few minutes.</p>',
-        { 'Retry-After': '60' },
-      );
-    }
-    return page(
-      200,
-      'You have been unsubscribed',
-      `<p><strong>${escapeHtml(maskEmail(verified.email))}</strong> will not receive any more press statements from us.</p>`,
-    );
-  };
+async function unsubscribe(
+  deps: UnsubscribeDeps,
+  email: string,
+  form: URLSearchParams,
+): Promise<LambdaFunctionURLResult> {
+  const source =
+    form.get('via') === 'page'
+      ? 'unsubscribe page'
+      : form.get('List-Unsubscribe') === 'One-Click'
+        ? 'one-click (RFC 8058)'
+        : 'unsubscribe POST';
+  try {
+    const result = await suppress(ledgerOf(deps), email, {
+      reason: 'unsubscribe',
+      source,
+      now: deps.clock(),
+    });
+    deps.logger.info('Unsubscribed', { recipient: maskEmail(email), source, result });
+  } catch (err) {
+    deps.logger.error('Unsubscribe could not be saved', {
+      recipient: maskEmail(email),
+      error: err,
+    });
+    return tryAgain('save', 'again');
+  }
+  return page(
+    200,
+    'You have been unsubscribed',
+    `<p><strong>${escapeHtml(maskEmail(email))}</strong> will not receive any more press statements from us.</p>`,
+  );
 }

@@ -8,7 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
-import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
+import { type FunctionRuntime, lambdaEntry, wallClock } from '../shared/runtime';
 import { secretsManagerSource } from '../shared/secrets';
 import { unsubscribeEnvSchema } from './env';
 import { createUnsubscribeHandler } from './handler';
@@ -19,7 +19,7 @@ export function bootUnsubscribe(source: EnvSource, runtime: FunctionRuntime) {
   return createUnsubscribeHandler({
     ddb: createDocumentClient(clients.create(DynamoDBClient, {})),
     logger: runtime.logger ?? createLogger(),
-    clock: runtime.clock ?? (() => new Date()),
+    clock: runtime.clock ?? wallClock,
     unsubscribeSecret: secretsManagerSource(
       clients.create(SecretsManagerClient, {}),
       env.UNSUBSCRIBE_SECRET_ARN,

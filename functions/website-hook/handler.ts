@@ -22,11 +22,12 @@ import {
   WEBHOOK_SIGNATURE_HEADER,
   WEBHOOK_TIMESTAMP_HEADER,
 } from '../../core/security/webhook-signature';
-import { effectRunner, type InvocationContext } from '../shared/invocation';
+import { type InvocationContext, invocationRunner, lockOptions } from '../shared/invocation';
 import { statementPk } from '../shared/ledger/client';
 import { withLock } from '../shared/ledger/lock';
-import { getHead, lastPostedOf, recordPosted, SITE_SK } from '../shared/ledger/statements';
-import type { Logger } from '../shared/logger';
+import { lastPostedOf, recordPosted, SITE_SK } from '../shared/ledger/site';
+import { getHead } from '../shared/ledger/statements';
+import { type Logger, withStatement } from '../shared/logger';
 import { parseWebsiteMessage, type WebsiteMessage } from '../shared/messages';
 import type { SecretSource } from '../shared/secrets';
 import { sqsConsumer } from '../shared/sqs-consumer';
@@ -92,83 +93,6 @@ export function deliveryId(message: WebsiteMessage): string {
 }
 
 export function createWebsiteHookHandler(deps: WebsiteHookDeps) {
-  const { logger, clock, settings } = deps;
-  const timeoutMs = settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-
-  async function post(message: WebsiteMessage, hookUrl: string): Promise<number> {
-    const body = webhookBody(message);
-    const secret = await deps.webhookSecret.get();
-    const signed = signWebhook(body, secret, Math.floor(clock().getTime() / 1000));
-    const delivery = deliveryId(message);
-    const response = await deps.fetch(hookUrl, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        [WEBHOOK_TIMESTAMP_HEADER]: signed.timestamp,
-        [WEBHOOK_SIGNATURE_HEADER]: signed.signature,
-        [WEBHOOK_DELIVERY_HEADER]: delivery,
-        'User-Agent': 'Herald website hook',
-      },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
-    });
-    // Free the connection; the body is not used.
-    await response.body?.cancel().catch(() => undefined);
-    if (!response.ok) throw new WebhookDeliveryError(response.status, delivery);
-    return response.status;
-  }
-
-  async function deliver(
-    message: WebsiteMessage,
-    context: InvocationContext | undefined,
-  ): Promise<void> {
-    const fields = { statementId: message.id, revision: message.revision, type: message.type };
-    const hookUrl = settings.hookUrl;
-    if (!hookUrl) {
-      logger.info('No website hook configured; message acknowledged', fields);
-      return;
-    }
-    const runner = effectRunner({
-      ddb: deps.ddb,
-      tableName: settings.tableName,
-      clock,
-      logger,
-      context,
-      // The lock must outlive the POST, or a redelivery could POST alongside it.
-      defaultLeaseMs: 2 * timeoutMs + 5_000,
-      sleep: deps.sleep,
-    });
-    const key = { pk: statementPk(message.id), sk: SITE_SK };
-    await withLock(
-      runner.ledger,
-      key,
-      {
-        owner: runner.owner,
-        leaseUntil: runner.leaseUntil(),
-        now: clock,
-        sleep: runner.sleep,
-        // Short: a POST in progress for this statement finishes soon, else SQS retries us.
-        waitMs: timeoutMs,
-      },
-      async (lock) => {
-        const head = await getHead(runner.ledger, message.id);
-        const decision = decideWebsitePost(head, lastPostedOf(lock.item), message, clock());
-        if (!decision.post) {
-          logger.info('Not telling the website', { ...fields, reason: decision.reason });
-          return;
-        }
-        const status = await post(message, hookUrl);
-        await recordPosted(runner.ledger, lock, {
-          revision: message.revision,
-          type: message.type,
-          now: clock(),
-        });
-        logger.info('Website hook delivered', { ...fields, status });
-      },
-    );
-  }
-
   return sqsConsumer<WebsiteMessage>({
     parse: parseWebsiteMessage,
     describe: (message) => ({
@@ -176,7 +100,76 @@ export function createWebsiteHookHandler(deps: WebsiteHookDeps) {
       revision: message.revision,
       type: message.type,
     }),
-    logger,
-    handle: deliver,
+    logger: deps.logger,
+    handle: (message, context) =>
+      withStatement(deps.logger, { statementId: message.id, revision: message.revision }, () =>
+        deliver(deps, message, context),
+      ),
   });
+}
+
+async function deliver(
+  deps: WebsiteHookDeps,
+  message: WebsiteMessage,
+  context: InvocationContext | undefined,
+): Promise<void> {
+  const { logger, clock } = deps;
+  const fields = { type: message.type };
+  const hookUrl = deps.settings.hookUrl;
+  if (!hookUrl) {
+    logger.info('No website hook configured; message acknowledged', fields);
+    return;
+  }
+  const timeoutMs = timeoutOf(deps);
+  // The lock must outlive the POST, or a redelivery could POST alongside it.
+  const runner = invocationRunner(deps, context, 2 * timeoutMs + 5_000);
+  const key = { pk: statementPk(message.id), sk: SITE_SK };
+  // Short wait: a POST in progress for this statement finishes soon, else SQS retries us.
+  await withLock(runner.ledger, key, lockOptions(runner, timeoutMs), async (lock) => {
+    const head = await getHead(runner.ledger, message.id);
+    const decision = decideWebsitePost(head, lastPostedOf(lock.item), message, clock());
+    if (!decision.post) {
+      logger.info('Not telling the website', { ...fields, reason: decision.reason });
+      return;
+    }
+    const status = await post(deps, message, hookUrl);
+    await recordPosted(runner.ledger, lock, {
+      revision: message.revision,
+      type: message.type,
+      now: clock(),
+    });
+    logger.info('Website hook delivered', { ...fields, status });
+  });
+}
+
+function timeoutOf(deps: WebsiteHookDeps): number {
+  return deps.settings.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+}
+
+async function post(
+  deps: WebsiteHookDeps,
+  message: WebsiteMessage,
+  hookUrl: string,
+): Promise<number> {
+  const body = webhookBody(message);
+  const secret = await deps.webhookSecret.get();
+  const signed = signWebhook(body, secret, Math.floor(deps.clock().getTime() / 1000));
+  const delivery = deliveryId(message);
+  const response = await deps.fetch(hookUrl, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      [WEBHOOK_TIMESTAMP_HEADER]: signed.timestamp,
+      [WEBHOOK_SIGNATURE_HEADER]: signed.signature,
+      [WEBHOOK_DELIVERY_HEADER]: delivery,
+      'User-Agent': 'Herald website hook',
+    },
+    body,
+    signal: AbortSignal.timeout(timeoutOf(deps)),
+    redirect: 'error',
+  });
+  // Free the connection; the body is not used.
+  await response.body?.cancel().catch(() => undefined);
+  if (!response.ok) throw new WebhookDeliveryError(response.status, delivery);
+  return response.status;
 }

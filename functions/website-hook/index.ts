@@ -8,7 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
-import { type FunctionRuntime, lambdaEntry } from '../shared/runtime';
+import { type FunctionRuntime, lambdaEntry, wallClock } from '../shared/runtime';
 import { secretsManagerSource, staticSecret } from '../shared/secrets';
 import { websiteHookEnvSchema } from './env';
 import { createWebsiteHookHandler } from './handler';
@@ -20,7 +20,7 @@ export function bootWebsiteHook(source: EnvSource, runtime: FunctionRuntime) {
     ddb: createDocumentClient(clients.create(DynamoDBClient, {})),
     fetch: runtime.fetch ?? globalThis.fetch,
     logger: runtime.logger ?? createLogger(),
-    clock: runtime.clock ?? (() => new Date()),
+    clock: runtime.clock ?? wallClock,
     webhookSecret: env.WEBHOOK_SECRET_ARN
       ? secretsManagerSource(clients.create(SecretsManagerClient, {}), env.WEBHOOK_SECRET_ARN)
       : staticSecret(''),

@@ -20,11 +20,10 @@ import {
   statementPk,
 } from '../../functions/shared/ledger/client';
 import { type EffectRunner, runEffect } from '../../functions/shared/ledger/effects';
+import { markRevisionComplete, putRevision } from '../../functions/shared/ledger/revisions';
 import { claimSend, markRejected, markSent } from '../../functions/shared/ledger/sends';
 import {
   commitRevision,
-  markRevisionComplete,
-  putRevision,
   recordReleased,
   withStatementLock,
 } from '../../functions/shared/ledger/statements';

@@ -15,9 +15,8 @@ import {
   createEventBridgeScheduler,
   createSnsPublisher,
   createSqsQueueSender,
-  DestinationNotConfiguredError,
-  QueueSendError,
 } from '../../functions/shared/aws-ports';
+import { DestinationNotConfiguredError, QueueSendError } from '../../functions/shared/errors';
 
 const config = { region: 'eu-west-2', credentials: { accessKeyId: 't', secretAccessKey: 't' } };
 const sns = new SNSClient(config);

@@ -2,7 +2,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../core/security/webhook-signature';
 import { statementPk } from '../../functions/shared/ledger/client';
-import { SITE_SK } from '../../functions/shared/ledger/statements';
+import { SITE_SK } from '../../functions/shared/ledger/site';
 import { createLogger } from '../../functions/shared/logger';
 import type { WebsiteMessage, WebsiteRelease } from '../../functions/shared/messages';
 import { staticSecret } from '../../functions/shared/secrets';

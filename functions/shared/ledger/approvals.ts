@@ -6,11 +6,17 @@
  * operator (`herald approve`) is keyed by their IAM principal, so each
  * distinct person counts once however often they approve.
  */
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { LedgerItemError } from '../errors';
 import '../zod-mini';
-import { isConditionalCheckFailed, type Ledger, padRevision, statementPk } from './client';
+import {
+  isConditionalCheckFailed,
+  type Ledger,
+  padRevision,
+  queryItems,
+  statementPk,
+} from './client';
 
 export type ApprovalVerdict = 'approved' | 'rejected';
 
@@ -82,23 +88,14 @@ export async function listDecisions(
   revision: number,
 ): Promise<ApprovalItem[]> {
   const items: ApprovalItem[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ledger.ddb.send(
-      new QueryCommand({
-        TableName: ledger.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: {
-          ':pk': statementPk(id),
-          ':prefix': `appr#${padRevision(revision)}#`,
-        },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []).map(parseApprovalItem));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const query = {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: {
+      ':pk': statementPk(id),
+      ':prefix': `appr#${padRevision(revision)}#`,
+    },
+  };
+  for await (const item of queryItems(ledger, query)) items.push(parseApprovalItem(item));
   return items.sort((a, b) => a.at.localeCompare(b.at));
 }
 

@@ -47,7 +47,20 @@
  *    alarms; re-driving it resumes the remaining side effects.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { isAwsError } from '../errors';
+
+/** The ledger a handler's deps name (its DynamoDB client and table). */
+export function ledgerOf(deps: {
+  ddb: DynamoDBDocumentClient;
+  settings: { tableName: string };
+}): Ledger {
+  return { ddb: deps.ddb, tableName: deps.settings.tableName };
+}
 
 export interface Ledger {
   ddb: DynamoDBDocumentClient;
@@ -105,5 +118,25 @@ export function uploadPk(key: string): string {
 
 /** DynamoDB rejected a conditional write (the item was not in the expected state). */
 export function isConditionalCheckFailed(err: unknown): boolean {
-  return err instanceof Error && err.name === 'ConditionalCheckFailedException';
+  return isAwsError(err, 'ConditionalCheckFailedException');
+}
+
+/** Every item a strongly consistent query finds, page after page (LastEvaluatedKey). */
+export async function* queryItems(
+  ledger: Ledger,
+  query: Omit<QueryCommandInput, 'TableName' | 'ConsistentRead' | 'ExclusiveStartKey'>,
+): AsyncGenerator<Record<string, unknown>> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ledger.ddb.send(
+      new QueryCommand({
+        ...query,
+        TableName: ledger.tableName,
+        ConsistentRead: true,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    yield* page.Items ?? [];
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }

@@ -4,18 +4,19 @@
  * guarantee.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { EffectInProgressError, LedgerItemError } from '../errors';
 import '../zod-mini';
 import type { Logger } from '../logger';
-import { isConditionalCheckFailed, type Ledger, type LedgerKey } from './client';
+import {
+  effectSk,
+  isConditionalCheckFailed,
+  type Ledger,
+  type LedgerKey,
+  queryItems,
+  statementPk,
+} from './client';
 
 export type EffectStatus = 'pending' | 'done';
 
@@ -75,6 +76,11 @@ export interface EffectSpec extends LedgerKey {
 }
 
 export type EffectRun = 'ran' | 'already-done';
+
+/** The marker of one side effect of a statement revision (`stmt#<id>` / `fx#<rev>#<name>`). */
+export function revisionMarker(id: string, revision: number, name: string): EffectSpec {
+  return { pk: statementPk(id), sk: effectSk(revision, name), effect: name, revision };
+}
 
 /**
  * Runs `work` unless the marker says it is done. `work` may return details to
@@ -211,19 +217,10 @@ export async function queryEffects(
   prefix = 'fx#',
 ): Promise<EffectItem[]> {
   const items: EffectItem[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ledger.ddb.send(
-      new QueryCommand({
-        TableName: ledger.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-        ConsistentRead: true,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []).map(parseEffectItem));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const query = {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+  };
+  for await (const item of queryItems(ledger, query)) items.push(parseEffectItem(item));
   return items;
 }

@@ -29,14 +29,13 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { HeraldError } from '../../../core/errors';
 import { LedgerItemError } from '../errors';
 import '../zod-mini';
-import { isConditionalCheckFailed, type Ledger, sentSk, statementPk } from './client';
+import { isConditionalCheckFailed, type Ledger, queryItems, sentSk, statementPk } from './client';
 
 export type SendStatus = 'sending' | 'sent' | 'rejected';
 
@@ -185,27 +184,12 @@ export async function markRejected(
   ledger: Ledger,
   ref: SendRef & { reason: string; now: Date },
 ): Promise<void> {
-  try {
-    await ledger.ddb.send(
-      new UpdateCommand({
-        TableName: ledger.tableName,
-        Key: key(ref),
-        UpdateExpression:
-          'SET #status = :rejected, reason = :reason, rejectedAt = :at REMOVE leaseUntil',
-        ConditionExpression: '#status = :sending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':rejected': 'rejected',
-          ':sending': 'sending',
-          ':reason': ref.reason.slice(0, 1000),
-          ':at': ref.now.toISOString(),
-        },
-      }),
-    );
-  } catch (err) {
-    // Already `sent` by a concurrent copy: that outcome stands.
-    if (!isConditionalCheckFailed(err)) throw err;
-  }
+  await updateWhileSending(
+    ledger,
+    ref,
+    'SET #status = :rejected, reason = :reason, rejectedAt = :at REMOVE leaseUntil',
+    { ':rejected': 'rejected', ':reason': ref.reason.slice(0, 1000), ':at': ref.now.toISOString() },
+  );
 }
 
 /**
@@ -315,31 +299,22 @@ export async function inFlightEarlier(
  */
 export async function recipientsOf(ledger: Ledger, id: string): Promise<string[]> {
   const emails = new Set<string>();
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ledger.ddb.send(
-      new QueryCommand({
-        TableName: ledger.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        FilterExpression: '#status = :sent OR #status = :sending',
-        ProjectionExpression: 'sk, email',
-        ConsistentRead: true,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':pk': statementPk(id),
-          ':prefix': 'sent#',
-          ':sent': 'sent',
-          ':sending': 'sending',
-        },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const email = emailOf(item);
-      if (email) emails.add(email);
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const query = {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    FilterExpression: '#status = :sent OR #status = :sending',
+    ProjectionExpression: 'sk, email',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':pk': statementPk(id),
+      ':prefix': 'sent#',
+      ':sent': 'sent',
+      ':sending': 'sending',
+    },
+  };
+  for await (const item of queryItems(ledger, query)) {
+    const email = emailOf(item);
+    if (email) emails.add(email);
+  }
   return [...emails];
 }
 

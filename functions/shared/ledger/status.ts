@@ -3,17 +3,12 @@
  * `stmt#<id>`), sorted into its kinds, for `herald status`. Read-only; the
  * summary is pure and lives in core/status.
  */
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApprovalItem, parseApprovalItem } from './approvals';
-import { HEAD_SK, type Ledger, statementPk } from './client';
+import { HEAD_SK, type Ledger, queryItems, statementPk } from './client';
 import { type EffectItem, parseEffectItem } from './effects';
+import { parseRevisionItem, type RevisionItem } from './revisions';
 import { parseSendItem, type SendItem } from './sends';
-import {
-  parseHeadItem,
-  parseRevisionItem,
-  type RevisionItem,
-  type StatementHead,
-} from './statements';
+import { parseHeadItem, type StatementHead } from './statements';
 
 export interface StatementLedgerItems {
   id: string;
@@ -45,21 +40,12 @@ export async function readStatementItems(
     approvals: [],
     other: [],
   };
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ledger.ddb.send(
-      new QueryCommand({
-        TableName: ledger.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': statementPk(id) },
-        ConsistentRead: true,
-        ...(options.pageSize ? { Limit: options.pageSize } : {}),
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) sortItem(result, item);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const query = {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': statementPk(id) },
+    ...(options.pageSize ? { Limit: options.pageSize } : {}),
+  };
+  for await (const item of queryItems(ledger, query)) sortItem(result, item);
   return result;
 }
 
