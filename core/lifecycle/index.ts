@@ -1,3 +1,4 @@
+// Over 400 lines because every rule of the lifecycle stays in one file, read beside the table in docs/architecture.md; the types are in types.ts.
 /**
  * A statement's lifecycle, decided in one place. Every handler asks these
  * functions and acts on the answer; none decides locally. The rules, as a
