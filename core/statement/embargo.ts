@@ -13,10 +13,20 @@ export const DEFAULT_TIMEZONE = 'Europe/London';
  * the embargo banner are a convention of the UK press, whatever the body's language.
  */
 export function formatEmbargoTime(instant: Date, timeZone: string): string {
+  return formatZoned(instant, timeZone, { seconds: false });
+}
+
+/** `hh:mm[:ss] <zone>, <weekday> <day> <month> <year>` in `timeZone`, as every Herald time is shown. */
+export function formatZoned(
+  instant: Date,
+  timeZone: string,
+  options: { seconds: boolean },
+): string {
   const parts = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     hour: '2-digit',
     minute: '2-digit',
+    ...(options.seconds ? { second: '2-digit' } : {}),
     hourCycle: 'h23',
     weekday: 'long',
     day: 'numeric',
@@ -26,7 +36,8 @@ export function formatEmbargoTime(instant: Date, timeZone: string): string {
   }).formatToParts(instant);
   const part = (type: Intl.DateTimeFormatPartTypes) =>
     parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('hour')}:${part('minute')} ${part('timeZoneName')}, ${part('weekday')} ${part('day')} ${part('month')} ${part('year')}`;
+  const clock = `${part('hour')}:${part('minute')}${options.seconds ? `:${part('second')}` : ''}`;
+  return `${clock} ${part('timeZoneName')}, ${part('weekday')} ${part('day')} ${part('month')} ${part('year')}`;
 }
 
 export interface EmbargoResolution {
