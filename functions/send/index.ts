@@ -8,10 +8,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
-import { createSnsPublisher, lazyPublisher } from '../shared/aws-ports';
 import { type EnvSource, readEnv } from '../shared/env';
 import { createDocumentClient } from '../shared/ledger/client';
 import { createLogger } from '../shared/logger';
+import { lazyPublisher } from '../shared/ports';
 import { type FunctionRuntime, lambdaEntry, wallClock } from '../shared/runtime';
 import { secretsManagerSource } from '../shared/secrets';
 import { sendEnvSchema } from './env';
@@ -28,12 +28,15 @@ export function bootSend(source: EnvSource, runtime: FunctionRuntime) {
     logger: runtime.logger ?? createLogger(),
     clock: runtime.clock ?? wallClock,
     sleep: runtime.sleep ?? ((ms: number) => delay(ms)),
-    // Used once per revision (the delivery report): the SNS client is made on first use.
-    publisher: lazyPublisher(async () =>
-      createSnsPublisher(clients.create((await import('@aws-sdk/client-sns')).SNSClient, {}), {
-        ops: env.OPS_TOPIC_ARN,
-      }),
-    ),
+    // Used once per revision (the delivery report): the SNS client is loaded and made on
+    // first use, not at cold start (esbuild keeps a dynamic import's module unevaluated).
+    publisher: lazyPublisher(async () => {
+      const [{ SNSClient }, { createSnsPublisher }] = await Promise.all([
+        import('@aws-sdk/client-sns'),
+        import('../shared/sns-publisher'),
+      ]);
+      return createSnsPublisher(clients.create(SNSClient, {}), { ops: env.OPS_TOPIC_ARN });
+    }),
     unsubscribeSecret: secretsManagerSource(
       clients.create(SecretsManagerClient, {}),
       env.UNSUBSCRIBE_SECRET_ARN,

@@ -1,6 +1,6 @@
 /**
  * AWS implementations of the messaging ports (functions/shared/ports.ts):
- * SNS for topics, SQS for queues, EventBridge Scheduler for embargo lifts.
+ * SNS for topics (sns-publisher.ts), SQS for queues, EventBridge Scheduler for embargo lifts.
  * The local stack runs these too, on SDK clients it answers in process.
  */
 import {
@@ -8,51 +8,11 @@ import {
   DeleteScheduleCommand,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DestinationNotConfiguredError, isAwsError, QueueSendError } from './errors';
-import type {
-  Publisher,
-  QueueName,
-  QueueSender,
-  ReleaseSchedule,
-  ReleaseScheduler,
-  TopicName,
-} from './ports';
+import type { QueueName, QueueSender, ReleaseSchedule, ReleaseScheduler } from './ports';
 
-/** Publishes to SNS; `topicArns` names only the topics this function may use. */
-export function createSnsPublisher(
-  sns: SNSClient,
-  topicArns: Partial<Record<TopicName, string>>,
-): Publisher {
-  return {
-    async publish(request) {
-      const arn = topicArns[request.topic];
-      if (!arn)
-        throw new DestinationNotConfiguredError(`no ARN configured for the ${request.topic} topic`);
-      const result = await sns.send(
-        new PublishCommand({
-          TopicArn: arn,
-          Message: request.body,
-          ...(request.subject === undefined ? {} : { Subject: request.subject }),
-          ...(request.attributes === undefined ? {} : { MessageAttributes: request.attributes }),
-        }),
-      );
-      return { messageId: result.MessageId ?? '' };
-    },
-  };
-}
-
-/** A publisher made on its first publish (for a function that rarely publishes). */
-export function lazyPublisher(make: () => Promise<Publisher>): Publisher {
-  let made: Promise<Publisher> | undefined;
-  return {
-    async publish(request) {
-      made ??= make();
-      return (await made).publish(request);
-    },
-  };
-}
+export { createSnsPublisher } from './sns-publisher';
 
 /** SendMessageBatch takes at most 10 entries per call. */
 const SQS_BATCH_LIMIT = 10;

@@ -47,3 +47,17 @@ export interface ReleaseScheduler {
   /** Deletes it; deleting a missing schedule is a no-op. */
   delete(name: string): Promise<void>;
 }
+
+/**
+ * A publisher made on its first publish, for a function that rarely publishes: with
+ * `make` importing the SNS client dynamically, a cold start does not load it.
+ */
+export function lazyPublisher(make: () => Promise<Publisher>): Publisher {
+  let made: Promise<Publisher> | undefined;
+  return {
+    async publish(request) {
+      made ??= make();
+      return (await made).publish(request);
+    },
+  };
+}
