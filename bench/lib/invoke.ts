@@ -45,6 +45,8 @@ export function lambdaEnv(functionName: string, vars: Record<string, string>): N
     HOME: process.env.HOME ?? '/tmp',
     TZ: 'UTC',
     NODE_OPTIONS: '--enable-source-maps',
+    // Lambda runs Node 24; the SDK's notice about Node 20 is this machine's, not the function's.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'herald',
     POWERTOOLS_LOG_LEVEL: 'INFO',
     AWS_LAMBDA_FUNCTION_NAME: functionName,
