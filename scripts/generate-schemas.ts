@@ -131,9 +131,9 @@ export function generateSchemas(): Record<string, string> {
     const generated = z.toJSONSchema(entry.schema, {
       io: entry.io,
       target: 'draft-2020-12',
-      // Refinements are skipped (they have no JSON Schema form); anything else
-      // unrepresentable becomes {} instead of failing the build.
-      unrepresentable: 'any',
+      // Refinements are skipped (they have no JSON Schema form); any other type
+      // JSON Schema cannot express fails the build (zod's default), so a schema
+      // never silently turns into {} for partners.
     }) as JsonObject;
     const { $schema, ...rest } = generated;
     for (const [path, extra] of Object.entries(entry.annotations ?? {})) {
