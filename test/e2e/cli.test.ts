@@ -17,25 +17,33 @@ afterAll(async () => {
   await rm(stateDir, { recursive: true, force: true });
 });
 
+/** `herald dev --once --json` at 09:00 GMT on 20 February 2024, on these files; its stdout. */
+async function devOnceJson(args: string[]): Promise<string> {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      'bin/herald.mjs',
+      'dev',
+      '--once',
+      '--json',
+      '--state-dir',
+      stateDir,
+      '--now',
+      '2024-02-20T09:00:00Z',
+      ...args,
+    ],
+    { cwd: REPO, timeout: 90_000 },
+  );
+  return stdout;
+}
+
 describe('herald dev --once --json', () => {
   it('processes the given files in order, prints the outcome as JSON and exits 0 even with a rejected file', async () => {
-    const { stdout } = await run(
-      process.execPath,
-      [
-        'bin/herald.mjs',
-        'dev',
-        '--once',
-        '--json',
-        '--state-dir',
-        stateDir,
-        '--now',
-        '2024-02-20T09:00:00Z',
-        '--fast-forward',
-        'examples/statements/01-bscp-serious-case-review.json',
-        'examples/invalid/missing-required-fields.json',
-      ],
-      { cwd: REPO, timeout: 90_000 },
-    );
+    const stdout = await devOnceJson([
+      '--fast-forward',
+      'examples/statements/01-bscp-serious-case-review.json',
+      'examples/invalid/missing-required-fields.json',
+    ]);
     const report = JSON.parse(stdout) as {
       statements: Array<{
         file: string;
@@ -66,22 +74,10 @@ describe('herald dev --once --json', () => {
   });
 
   it("carries each statement's warnings, so a script sees a kept embargo", async () => {
-    const { stdout } = await run(
-      process.execPath,
-      [
-        'bin/herald.mjs',
-        'dev',
-        '--once',
-        '--json',
-        '--state-dir',
-        stateDir,
-        '--now',
-        '2024-02-20T09:00:00Z',
-        'examples/statements/01-bscp-serious-case-review.json',
-        'examples/statements/05-bscp-serious-case-review-correction.json',
-      ],
-      { cwd: REPO, timeout: 90_000 },
-    );
+    const stdout = await devOnceJson([
+      'examples/statements/01-bscp-serious-case-review.json',
+      'examples/statements/05-bscp-serious-case-review-correction.json',
+    ]);
     const report = JSON.parse(stdout) as {
       statements: Array<{ outcome: string; warnings: Array<{ path: string; message: string }> }>;
     };

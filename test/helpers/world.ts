@@ -467,21 +467,13 @@ export class World {
 
   /** Ingest's SES client: proofs and approval notices, kept apart from the journalists' emails. */
   private approvalSes(): SESClient {
-    const client = new SESClient({
-      region: 'eu-west-2',
-      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+    return fakeSes(async (raw) => {
+      const header = new RegExp(`^${APPROVAL_HEADER}: (.*)\r?$`, 'm').exec(raw)?.[1] ?? '';
+      const mail = parseApprovalHeader(header);
+      const to = /^To: (?:.*<)?([^<>\s]+@[^<>\s]+?)>?\r?$/m.exec(raw)?.[1] ?? '?';
+      if (mail) this.approvalMail.push({ ...mail, to: to.toLowerCase(), raw });
+      return { MessageId: `ses-approval-${this.approvalMail.length}` };
     });
-    mockClient(client)
-      .on(SendRawEmailCommand)
-      .callsFake(async (input: { RawMessage?: { Data?: Uint8Array } }) => {
-        const raw = Buffer.from(input.RawMessage?.Data ?? new Uint8Array()).toString('utf8');
-        const header = new RegExp(`^${APPROVAL_HEADER}: (.*)\r?$`, 'm').exec(raw)?.[1] ?? '';
-        const mail = parseApprovalHeader(header);
-        const to = /^To: (?:.*<)?([^<>\s]+@[^<>\s]+?)>?\r?$/m.exec(raw)?.[1] ?? '?';
-        if (mail) this.approvalMail.push({ ...mail, to: to.toLowerCase(), raw });
-        return { MessageId: `ses-approval-${this.approvalMail.length}` };
-      });
-    return client;
   }
 
   /** The Approve and Reject links of the proof `approver` got for a revision (the latest one). */
@@ -581,32 +573,24 @@ export class World {
   }
 
   private ses(): SESClient {
-    const client = new SESClient({
-      region: 'eu-west-2',
-      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+    return fakeSes(async (raw) => {
+      const fault = this.takeFault('ses');
+      if (fault?.kind === 'throttle') {
+        throw Object.assign(new Error('Maximum sending rate exceeded.'), {
+          name: 'Throttling',
+          $metadata: { httpStatusCode: 400 },
+        });
+      }
+      if (fault?.kind !== 'ambiguous-lost') this.recordEmail(raw);
+      if (fault) {
+        this.duplicatesAllowed += 1;
+        throw Object.assign(new Error('Internal failure'), {
+          name: 'InternalFailure',
+          $metadata: { httpStatusCode: 500 },
+        });
+      }
+      return { MessageId: `ses-${this.seq}` };
     });
-    mockClient(client)
-      .on(SendRawEmailCommand)
-      .callsFake(async (input: { RawMessage?: { Data?: Uint8Array } }) => {
-        const raw = Buffer.from(input.RawMessage?.Data ?? new Uint8Array()).toString('utf8');
-        const fault = this.takeFault('ses');
-        if (fault?.kind === 'throttle') {
-          throw Object.assign(new Error('Maximum sending rate exceeded.'), {
-            name: 'Throttling',
-            $metadata: { httpStatusCode: 400 },
-          });
-        }
-        if (fault?.kind !== 'ambiguous-lost') this.recordEmail(raw);
-        if (fault) {
-          this.duplicatesAllowed += 1;
-          throw Object.assign(new Error('Internal failure'), {
-            name: 'InternalFailure',
-            $metadata: { httpStatusCode: 500 },
-          });
-        }
-        return { MessageId: `ses-${this.seq}` };
-      });
-    return client;
   }
 
   private recordEmail(raw: string): void {
@@ -652,4 +636,18 @@ export class World {
 
 function sqsEvent(body: string): SQSEvent {
   return { Records: [{ messageId: 'm', body } as SQSRecord] };
+}
+
+/** An SES client whose SendRawEmail hands the raw message to `onRaw`. */
+function fakeSes(onRaw: (raw: string) => Promise<{ MessageId: string }>): SESClient {
+  const client = new SESClient({
+    region: 'eu-west-2',
+    credentials: { accessKeyId: 't', secretAccessKey: 't' },
+  });
+  mockClient(client)
+    .on(SendRawEmailCommand)
+    .callsFake(async (input: { RawMessage?: { Data?: Uint8Array } }) =>
+      onRaw(Buffer.from(input.RawMessage?.Data ?? new Uint8Array()).toString('utf8')),
+    );
+  return client;
 }
