@@ -10,6 +10,7 @@ import { createApprovalToken } from '../../core/security/approval-token';
 import type { AwsCallRecord } from '../../functions/shared/aws-call-recorder';
 import { TEST_CONFIG_INPUT } from '../cdk/helpers';
 import { sampleInput } from '../fixtures/statements';
+import { functionUrlEvent } from '../helpers/function-url';
 import { s3Event, s3Record, TestClock } from '../helpers/herald-fakes';
 import {
   assertPermitted,
@@ -33,28 +34,12 @@ const { template, functions } = synthesizeHerald({
 const environments = deployedEnvironments(template, functions);
 
 function urlEvent(method: 'GET' | 'POST', token: string): LambdaFunctionURLEvent {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: `t=${encodeURIComponent(token)}`,
-    queryStringParameters: { t: token },
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'abc',
-      domainName: 'abc.lambda-url.eu-west-2.on.aws',
-      domainPrefix: 'abc',
-      http: { method, path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 't' },
-      requestId: 'r-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '20/Feb/2024:12:00:00 +0000',
-      timeEpoch: Date.parse(NOW),
-    },
+  return functionUrlEvent({
+    method,
+    token,
+    at: NOW,
     ...(method === 'POST' ? { body: `t=${encodeURIComponent(token)}` } : {}),
-    isBase64Encoded: false,
-  };
+  });
 }
 
 function snsEvent(message: string): SNSEvent {

@@ -11,6 +11,7 @@ import type { StatementInput } from '../../core/statement/schema';
 import type { AwsCallRecord } from '../../functions/shared/aws-call-recorder';
 import type { PressJob } from '../../functions/shared/messages';
 import { sampleInput } from '../fixtures/statements';
+import { functionUrlEvent } from '../helpers/function-url';
 import { s3Event, s3Record, TestClock } from '../helpers/herald-fakes';
 import { seedHead } from '../helpers/ledger';
 import {
@@ -101,34 +102,12 @@ const snsEvent = (message: unknown): SNSEvent => ({
 });
 
 function oneClick(token: string): LambdaFunctionURLEvent {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: '/',
-    rawQueryString: `t=${encodeURIComponent(token)}`,
-    queryStringParameters: { t: token },
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    requestContext: {
-      accountId: 'anonymous',
-      apiId: 'abc',
-      domainName: 'abc.lambda-url.eu-west-2.on.aws',
-      domainPrefix: 'abc',
-      http: {
-        method: 'POST',
-        path: '/',
-        protocol: 'HTTP/1.1',
-        sourceIp: '203.0.113.9',
-        userAgent: 't',
-      },
-      requestId: 'r-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '20/Feb/2024:12:00:00 +0000',
-      timeEpoch: Date.parse(BEFORE_LIFT),
-    },
+  return functionUrlEvent({
+    method: 'POST',
+    token,
+    at: BEFORE_LIFT,
     body: 'List-Unsubscribe=One-Click',
-    isBase64Encoded: false,
-  };
+  });
 }
 
 /**
