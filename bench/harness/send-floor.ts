@@ -9,10 +9,9 @@
  *
  * With FLOOR_LIFECYCLE=1 it also makes the calls the statement lifecycle and the
  * ops delivery report added to every batch (docs/architecture.md): the fence (a
- * strongly consistent read of the statement head, after the claim), the
- * batch-done marker (conditional Put, then Update) and the read of the
- * dispatched marker. The bench reports the ratio against both; the target is
- * against the first.
+ * strongly consistent read of the statement head, after the claim) and the
+ * batch's conditional update of the revision's delivery tally. The bench
+ * reports the ratio against both; the target is against the first.
  *
  * The message is the real sample email (inlined at bundle time), so the SES
  * emulator's parsing cost is the same on both sides of the ratio. It takes the
@@ -91,25 +90,18 @@ export const handler = async (event: { Records: Array<{ body: string }> }) => {
     }),
   );
   if (lifecycle) {
-    const marker = { pk, sk: `fx#${batch.revision}#batch-${email}` };
-    await ddb.send(
-      new PutCommand({
-        TableName: table,
-        Item: { ...marker, status: 'running' },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    const runId = Date.now();
     await ddb.send(
       new UpdateCommand({
         TableName: table,
-        Key: marker,
-        UpdateExpression: 'SET #status = :done',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':done': 'done' },
+        Key: { pk, sk: `tally#${batch.revision}` },
+        UpdateExpression:
+          'SET batchesDone = list_append(if_not_exists(batchesDone, :none), :batch) ADD emailed :one',
+        ConditionExpression: 'NOT contains(batchesDone, :n)',
+        // A new batch number per run: every cold start here is a different batch.
+        ExpressionAttributeValues: { ':none': [], ':batch': [runId], ':n': runId, ':one': 1 },
+        ReturnValues: 'ALL_NEW',
       }),
-    );
-    await ddb.send(
-      new GetCommand({ TableName: table, Key: { pk, sk: `fx#${batch.revision}#dispatched` } }),
     );
   }
   return { batchItemFailures: [] };

@@ -31,6 +31,7 @@ import {
 } from '../lib/aws-env';
 import { type BuiltBundle, bundleHarness, bundleLambda } from '../lib/bundle';
 import { lastJson, runNode } from '../lib/child';
+import { ID_PLACEHOLDER, recordIngestCalls } from '../lib/ingest-calls';
 import {
   type EnvVars,
   type InvokeResult,
@@ -76,7 +77,11 @@ async function buildBundles(ctx: BenchContext, sample: Sample) {
   );
   const rawDefine = { __FLOOR_RAW_BASE64__: JSON.stringify(raw.toString('base64')) };
   const mjml = await sampleMjml(ctx);
-  const [send, ingest, sesOnly, sendFloor, mjmlFloor] = await Promise.all([
+  const mjmlDefine = {
+    __FLOOR_MJML__: JSON.stringify(mjml.source),
+    __FLOOR_MJML_OPTIONS__: JSON.stringify(mjml.options),
+  };
+  const [send, ingest, sesOnly, sendFloor, mjmlFloor, ingestFloor] = await Promise.all([
     bundleLambda('send', join(ctx.root, 'functions/send/index.ts'), outDir),
     bundleLambda('ingest', join(ctx.root, 'functions/ingest/index.ts'), outDir),
     bundleLambda('ses-floor', join(ctx.root, 'bench/harness/ses-floor.ts'), outDir, {
@@ -86,13 +91,13 @@ async function buildBundles(ctx: BenchContext, sample: Sample) {
       define: rawDefine,
     }),
     bundleLambda('mjml-floor', join(ctx.root, 'bench/harness/mjml-floor.ts'), outDir, {
-      define: {
-        __FLOOR_MJML__: JSON.stringify(mjml.source),
-        __FLOOR_MJML_OPTIONS__: JSON.stringify(mjml.options),
-      },
+      define: mjmlDefine,
+    }),
+    bundleLambda('ingest-floor', join(ctx.root, 'bench/harness/ingest-floor.ts'), outDir, {
+      define: { ...mjmlDefine, __FLOOR_ID_PLACEHOLDER__: JSON.stringify(ID_PLACEHOLDER) },
     }),
   ]);
-  return { send, ingest, sesOnly, sendFloor, mjmlFloor, rendered };
+  return { send, ingest, sesOnly, sendFloor, mjmlFloor, ingestFloor, rendered };
 }
 
 async function sendColdStarts(
@@ -160,9 +165,15 @@ async function sendColdStarts(
 async function ingestColdStarts(
   ctx: BenchContext,
   aws: BenchAws,
-  bundles: { ingest: BuiltBundle; mjmlFloor: BuiltBundle },
+  bundles: { ingest: BuiltBundle; mjmlFloor: BuiltBundle; ingestFloor: BuiltBundle },
   sample: Sample,
-): Promise<{ ingest: InvokeResult[]; floor: InvokeResult[] }> {
+): Promise<{
+  ingest: InvokeResult[];
+  floor: InvokeResult[];
+  likeFloor: InvokeResult[];
+  calls: number;
+  waves: number;
+}> {
   const ingestVars = {
     LEDGER_TABLE: TABLE,
     BUCKET_NAME: BUCKET,
@@ -178,42 +189,64 @@ async function ingestColdStarts(
   } satisfies EnvVars<z.input<typeof ingestEnvSchema>>;
   const env = lambdaEnv('herald-ingest', { ...aws.env, ...ingestVars });
   const source = JSON.parse(sample.bytes.toString('utf8')) as Record<string, unknown>;
-  const floorEnv = lambdaEnv('herald-mjml-floor', {});
-  const reps = ctx.quick ? 2 : 9;
-  const runs: InvokeResult[] = [];
-  const floor: InvokeResult[] = [];
-  let lastId = '';
-  for (let i = -1; i < reps; i++) {
-    // A fresh id per run (the ledger dedupes id#revision) with an embargo still ahead, the usual case.
-    lastId = `bench-cold-${Date.now().toString(36)}-${i + 1}`;
+  /** A new statement (the ledger dedupes id#revision) with an embargo still ahead, the usual case. */
+  const upload = async (id: string) => {
     const statement = {
       ...source,
-      id: lastId,
+      id,
       embargo: {
         until: new Date(Date.now() + 86_400_000).toISOString(),
         timezone: 'Europe/London',
       },
     };
-    const key = `incoming/${lastId}.json`;
+    const key = `incoming/${id}.json`;
     const body = JSON.stringify(statement, null, 2);
     await aws.put(key, body);
+    return s3Event(BUCKET, key, Buffer.byteLength(body));
+  };
+  const stamp = Date.now().toString(36);
+  const recordedId = `bench-calls-${stamp}`;
+  const waves = await recordIngestCalls(
+    { ...aws.env, ...ingestVars },
+    recordedId,
+    await upload(recordedId),
+  );
+  const floorEnv = lambdaEnv('herald-mjml-floor', {});
+  const likeEnv = lambdaEnv('herald-ingest-floor', { ...aws.env });
+  const reps = ctx.quick ? 2 : 9;
+  const runs: InvokeResult[] = [];
+  const floor: InvokeResult[] = [];
+  const likeFloor: InvokeResult[] = [];
+  let lastId = '';
+  for (let i = -1; i < reps; i++) {
+    lastId = `bench-cold-${stamp}-${i + 1}`;
+    const likeId = `bench-floor-${stamp}-${i + 1}`;
+    const event = await upload(lastId);
+    await upload(likeId);
     const f = await invokeInChild(ctx, bundles.mjmlFloor.file, {}, floorEnv);
-    const run = await invokeInChild(
-      ctx,
-      bundles.ingest.file,
-      s3Event(BUCKET, key, Buffer.byteLength(body)),
-      env,
-    );
+    const run = await invokeInChild(ctx, bundles.ingest.file, event, env);
+    const like = await invokeInChild(ctx, bundles.ingestFloor.file, { id: likeId, waves }, likeEnv);
+    const unlike = (like.result as { unlike?: string[] } | null)?.unlike ?? [];
+    if (unlike.length > 0) {
+      throw new Error(`the ingest floor's replay differed from ingest: ${unlike.join(', ')}`);
+    }
     if (i >= 0) {
       runs.push(run);
       floor.push(f);
+      likeFloor.push(like);
     }
   }
   // The last run must have rendered: ingest wrote the email.json send would read.
   await aws.s3.send(
     new HeadObjectCommand({ Bucket: BUCKET, Key: renderedKey(lastId, 1, 'email') }),
   );
-  return { ingest: runs, floor };
+  return {
+    ingest: runs,
+    floor,
+    likeFloor,
+    calls: waves.reduce((n, w) => n + w.length, 0),
+    waves: waves.length,
+  };
 }
 
 /**
@@ -349,7 +382,7 @@ export const lambdaGroup: MetricGroup = {
         unit: 'x',
         floor: round(floorMs, 1),
         floorUnit: 'ms',
-        note: `${coldNote('send', cold.send, 'first message')} vs ${coldNote('floor', cold.floor, 'S3∥secret∥suppression, claim, SES, mark')}; against a floor with the lifecycle's calls too (fence read, batch marker, dispatched read) ${lifecycleRatio}x (${coldNote('that floor', cold.lifecycleFloor, 'first message')})`,
+        note: `${coldNote('send', cold.send, 'first message')} vs ${coldNote('floor', cold.floor, 'S3∥secret∥suppression, claim, SES, mark')}; against a floor with the lifecycle's calls too (fence read, delivery tally update) ${lifecycleRatio}x (${coldNote('that floor', cold.lifecycleFloor, 'first message')})`,
       });
       if (!ctx.quick) {
         const attribution = await importAttribution(ctx, 'send', IMPORT_STEPS, 5);
@@ -360,6 +393,7 @@ export const lambdaGroup: MetricGroup = {
       const ingest = await ingestColdStarts(ctx, aws, bundles, sample);
       const ingestMs = median(ingest.ingest.map((r) => r.totalMs));
       const mjmlMs = median(ingest.floor.map((r) => r.totalMs));
+      const likeMs = median(ingest.likeFloor.map((r) => r.totalMs));
       out.push(
         {
           name: 'ingest.coldInitRatio',
@@ -368,6 +402,14 @@ export const lambdaGroup: MetricGroup = {
           floor: round(mjmlMs, 1),
           floorUnit: 'ms',
           note: `${coldNote('ingest', ingest.ingest, 'first statement')} vs ${coldNote('mjml alone', ingest.floor, 'render')}${ctx.quick ? '' : `. Import by step: ${await importAttribution(ctx, 'ingest', INGEST_IMPORT_STEPS, 5)}`}`,
+        },
+        {
+          name: 'ingest.coldInitRatioLikeForLike',
+          value: round(ingestMs / likeMs, 2),
+          unit: 'x',
+          floor: round(likeMs, 1),
+          floorUnit: 'ms',
+          note: `against mjml rendering once plus the same clients making ingest's ${ingest.calls} calls in its ${ingest.waves} waves (bench/harness/ingest-floor.ts): ${coldNote('that floor', ingest.likeFloor, 'render and calls')}`,
         },
         {
           name: 'ingest.coldInitMs',

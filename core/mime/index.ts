@@ -201,6 +201,18 @@ function preparedFor(email: RenderedEmail | PreparedEmail): PreparedEmail {
 }
 
 /**
+ * Does now, for `email` and this sender, the work every journalist's message shares:
+ * encoding the parts and building the header template. buildRawMessage would do it on
+ * its first call; send calls this as the email arrives, while its claims are in flight.
+ */
+export function prepareForSender(
+  email: RenderedEmail,
+  sender: Pick<MimeOptions, 'from' | 'configurationSet'>,
+): void {
+  preparedFor(email).headerTemplate({ ...sender, unsubscribeUrl: 'https://herald.invalid/' });
+}
+
+/**
  * The raw RFC 5322 message for one journalist: what composeRawMessage builds,
  * without encoding the bodies again. Only the lines and header fields that
  * differ per journalist are made here (core/mime/splice.ts).

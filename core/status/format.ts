@@ -46,6 +46,7 @@ export function formatStatus(status: StatementStatus): string {
     lines.push(
       `  Journalists emailed: ${sent} sent, ${sending} sending, ${rejected} rejected by SES${possibleDuplicates > 0 ? `, ${possibleDuplicates} possibly twice (a crash or an ambiguous SES answer; see docs/architecture.md)` : ''}`,
     );
+    if (rev.batches) lines.push(`  Press batches: ${batchesText(rev.batches)}`);
     if (rev.effects.length === 0) {
       lines.push('  Side effects: none recorded');
     } else {
@@ -61,6 +62,11 @@ export function formatStatus(status: StatementStatus): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+function batchesText({ done, expected }: { done: number; expected: number | null }): string {
+  if (expected === null) return `${done} finished; dispatch is still enqueuing`;
+  return `${done} of ${expected} finished${done >= expected ? ' (delivered)' : ''}`;
 }
 
 function auditText(rev: RevisionStatus, at: (iso: string | null) => string): string[] {

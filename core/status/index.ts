@@ -55,6 +55,13 @@ export interface EffectInput {
   detail?: Record<string, string | number | boolean>;
 }
 
+/** A revision's delivery tally: the press batches dispatch enqueued and send finished. */
+export interface TallyInput {
+  revision: number;
+  batchesDone: number[];
+  expectedBatches?: number;
+}
+
 export interface SendInput {
   sk: string;
   revision?: number;
@@ -73,6 +80,8 @@ export interface StatementItems {
   sends: SendInput[];
   /** Approval decisions (with approval configured). */
   approvals?: ApprovalInput[];
+  /** Delivery tallies, one per revision that went to the press. */
+  tallies?: TallyInput[];
 }
 
 /**
@@ -135,6 +144,11 @@ export interface RevisionStatus {
      */
     possibleDuplicates: number;
   };
+  /**
+   * Press batches send has finished, of how many dispatch enqueued (`expected` is null while
+   * dispatch is still enqueuing); null when the revision went to no journalist yet.
+   */
+  batches: { done: number; expected: number | null } | null;
 }
 
 export interface StatementStatus {
@@ -223,6 +237,7 @@ export function summariseStatement(
         effects: [],
         audit: { uploadedBy: null, proofs: [], decisions: [] },
         emails: { sent: 0, sending: 0, rejected: 0, possibleDuplicates: 0 },
+        batches: null,
       };
       byRevision.set(revision, found);
     }
@@ -268,6 +283,13 @@ export function summariseStatement(
     else if (item.status === 'rejected') counts.rejected++;
     else counts.sending++;
     if ((item.attempts ?? 1) > 1 || (item.ambiguous ?? 0) > 0) counts.possibleDuplicates++;
+  }
+
+  for (const item of items.tallies ?? []) {
+    entry(item.revision).batches = {
+      done: new Set(item.batchesDone).size,
+      expected: item.expectedBatches ?? null,
+    };
   }
 
   if (head) entry(head.latestRevision);

@@ -31,7 +31,7 @@ import {
   readPressList,
   toRecipient,
 } from '../../core/press-list';
-import { noteDispatched, reportIfDelivered } from '../shared/delivery-report';
+import { noteDispatched } from '../shared/delivery-report';
 import { type InvocationContext, invocationRunner } from '../shared/invocation';
 import { ledgerOf } from '../shared/ledger/client';
 import type { EffectRunner } from '../shared/ledger/effects';
@@ -125,8 +125,11 @@ async function dispatch(
   if (correction !== null) for (const recipient of correction.rest()) await out.add(recipient);
   const summary = await out.finish();
   // The delivery report goes to ops when the last batch is done (or now, if there were none).
-  await noteDispatched(runner, { id: job.id, revision: job.revision, ...summary });
-  await reportIfDelivered(runner, deps.publisher, job);
+  await noteDispatched(runner, deps.publisher, {
+    id: job.id,
+    revision: job.revision,
+    ...summary,
+  });
   // After enqueueing, so a problem with the ops topic never holds up the press.
   if (problems.length > 0) await reportProblems(deps, runner, job, problems);
   return { ...summary, problems: problems.length, superseded: false };

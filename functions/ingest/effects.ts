@@ -1,7 +1,7 @@
 import { renderedKey, renderedPrefix } from '../../core/bucket-layout';
 import { buildPartnerMessage } from '../../core/envelope';
 import { formatIssueLines } from '../../core/errors';
-import type { RevisionPlan } from '../../core/lifecycle';
+import type { Effect, RevisionPlan } from '../../core/lifecycle';
 import { renderStatement } from '../../core/render';
 import { escapeHtml } from '../../core/render/email';
 import { fillSlots } from '../../core/render/slots';
@@ -65,8 +65,7 @@ export async function runPlan(
   const { revision } = plan;
   const marker = (name: string) => revisionMarker(id, revision, name);
   const report: string[] = [];
-  const note = (outcome: EffectRun, line: string) =>
-    report.push(outcome === 'already-done' ? `${line} (done earlier)` : line);
+  const note = noteInto(report);
 
   const { bundle: ready, outcome: rendered } = await renderOnce(deps, runner, id, run);
   note(rendered, `Rendered: s3://${deps.settings.bucket}/${renderedPrefix(id, revision)}`);
@@ -74,8 +73,8 @@ export async function runPlan(
 
   const step: PlanStep = { deps, runner, lock, run, ready, marker, note, report };
   let released = false;
-  for (const effect of plan.effects) {
-    released = (await runStep(step, effect)) || released;
+  for (const group of stepGroups(plan.effects)) {
+    released = (await runTogether(step, group)) || released;
   }
   if (!plan.effects.some((e) => e.kind === 'press')) {
     report.push(
@@ -106,6 +105,52 @@ export async function runPlan(
     opsSummary: summary,
   });
   return { released, report };
+}
+
+/** A step's line for the ops summary, marked when a retry found it done. */
+function noteInto(report: string[]) {
+  return (outcome: EffectRun, line: string) => {
+    report.push(outcome === 'already-done' ? `${line} (done earlier)` : line);
+  };
+}
+
+/**
+ * Effects that wait for nothing but the render and nothing waits for: the press job
+ * and the partner message. Next to each other in a plan, they run at once.
+ */
+const INDEPENDENT: ReadonlySet<Effect['kind']> = new Set(['press', 'partners']);
+
+/** The plan's effects in order, neighbouring independent ones grouped. */
+export function stepGroups(effects: readonly Effect[]): Effect[][] {
+  const groups: Effect[][] = [];
+  for (const effect of effects) {
+    const last = groups[groups.length - 1];
+    const joins = last?.every((e) => INDEPENDENT.has(e.kind)) && INDEPENDENT.has(effect.kind);
+    if (last && joins) last.push(effect);
+    else groups.push([effect]);
+  }
+  return groups;
+}
+
+/**
+ * Runs a group's effects at once, each reporting into its own lines (joined in plan
+ * order). All of them finish, failed or not, before the first failure is thrown, so a
+ * retry finds every marker settled. True when one of them released the revision.
+ */
+async function runTogether(step: PlanStep, group: Effect[]): Promise<boolean> {
+  const [only] = group;
+  if (group.length === 1 && only) return runStep(step, only);
+  const lines = group.map((): string[] => []);
+  const results = await Promise.allSettled(
+    group.map((effect, i) => {
+      const report = lines[i] ?? [];
+      return runStep({ ...step, report, note: noteInto(report) }, effect);
+    }),
+  );
+  for (const own of lines) step.report.push(...own);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.some((r) => r.status === 'fulfilled' && r.value);
 }
 
 /** Renders and stores the revision once (marker `render`); the bundle, read back if done earlier. */
@@ -165,23 +210,26 @@ async function renderAndStore(deps: IngestDeps, run: PlanRun): Promise<RenderedB
     renderedAt: now.toISOString(),
   };
   const key = (file: Parameters<typeof renderedKey>[2]) => renderedKey(id, revision, file);
-  await putJson(s3, settings.bucket, key('email'), rendered.email);
-  await putObject(
-    s3,
-    settings.bucket,
-    key('html'),
-    fillSlots(rendered.email.html, PREVIEW_SLOTS, escapeHtml),
-    'text/html; charset=utf-8',
-  );
-  await putObject(
-    s3,
-    settings.bucket,
-    key('text'),
-    fillSlots(rendered.email.text, PREVIEW_SLOTS),
-    'text/plain; charset=utf-8',
-  );
-  await putJson(s3, settings.bucket, key('social'), rendered.social);
-  await putJson(s3, settings.bucket, key('envelope'), envelope.message);
+  // Independent files, written at once; bundle.json only after all of them.
+  await Promise.all([
+    putJson(s3, settings.bucket, key('email'), rendered.email),
+    putObject(
+      s3,
+      settings.bucket,
+      key('html'),
+      fillSlots(rendered.email.html, PREVIEW_SLOTS, escapeHtml),
+      'text/html; charset=utf-8',
+    ),
+    putObject(
+      s3,
+      settings.bucket,
+      key('text'),
+      fillSlots(rendered.email.text, PREVIEW_SLOTS),
+      'text/plain; charset=utf-8',
+    ),
+    putJson(s3, settings.bucket, key('social'), rendered.social),
+    putJson(s3, settings.bucket, key('envelope'), envelope.message),
+  ]);
   // Last: release and resumed runs read this one.
   await putJson(s3, settings.bucket, key('bundle'), bundle);
   return bundle;

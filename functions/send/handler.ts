@@ -23,9 +23,10 @@
  * not the CSV parser or the statement schema (docs/performance.md).
  */
 import { decideDelivery } from '../../core/lifecycle';
+import { prepareForSender } from '../../core/mime';
 import { maskEmail, normaliseEmail } from '../../core/press-list/address';
 import type { Recipient, RenderedEmail } from '../../core/types';
-import { type BatchCounts, noteBatchDone, reportIfDelivered } from '../shared/delivery-report';
+import { type BatchCounts, noteBatchDone } from '../shared/delivery-report';
 import { type InvocationContext, invocationRunner } from '../shared/invocation';
 import { ledgerOf } from '../shared/ledger/client';
 import type { EffectRunner } from '../shared/ledger/effects';
@@ -39,7 +40,7 @@ import { RedeliverLaterError, sqsConsumer } from '../shared/sqs-consumer';
 import { getJson } from '../shared/storage';
 import '../shared/zod-mini';
 import { createPacer, defaultInFlight, forEachLimited } from './pacer';
-import { claimOne, deliverOne } from './recipient';
+import { claimOne, deliverOne, senderOf } from './recipient';
 import type { RecipientOutcome, RecipientResult, SendDeps, WarmState } from './types';
 
 export { classifySesError, type SesErrorKind } from './ses';
@@ -96,7 +97,13 @@ async function handleBatch(
   }
 }
 
-/** Claims, fences and sends one batch; true when some of it must be redelivered. */
+/**
+ * Claims, fences and sends one batch; true when some of it must be redelivered.
+ *
+ * The claims need only the audience (suppression and earlier sends), not the email:
+ * the email and the unsubscribe secret load, and the email's MIME parts are encoded,
+ * while the claims and the fence are in flight. Nothing is sent before both are done.
+ */
 async function processBatch(
   deps: SendDeps,
   warm: WarmState,
@@ -105,17 +112,22 @@ async function processBatch(
   runner: EffectRunner,
 ): Promise<boolean> {
   const tally = createTally(deps);
-  const inputs = await batchInputs(deps, warm, batch);
+  const content = batchContent(deps, warm, batch);
+  // Awaited only once something is claimed; until then its failure must not go unhandled.
+  content.catch(() => undefined);
+  const audience = await batchAudience(deps, batch);
   // 1. Claim every recipient this batch may send to.
-  const claimed = await claimAll(deps, batch, inputs, leaseMs, tally);
+  const claimed = await claimAll(deps, batch, audience, leaseMs, tally);
   // 2. The fence, once for the batch and after every claim; 3. send, paced.
-  if (claimed.length > 0 && (await passesFence(deps, warm, batch, claimed, tally))) {
+  const ready =
+    claimed.length > 0 ? await passesFence(deps, warm, batch, claimed, content, tally) : null;
+  if (ready) {
     await forEachLimited(claimed, concurrencyOf(deps), async (recipient) => {
       try {
         const ref = refOf(batch, recipient);
         tally.report(
           recipient,
-          await deliverOne(deps, warm, ref, inputs.email, recipient, inputs.secret),
+          await deliverOne(deps, warm, ref, ready.email, recipient, ready.secret),
         );
       } catch (err) {
         tally.report(recipient, failure(err));
@@ -124,31 +136,41 @@ async function processBatch(
   }
   if (!tally.retry) {
     // The batch is finished: count it, and report to ops if it was the revision's last.
-    await noteBatchDone(runner, batch, tally.counts);
-    await reportIfDelivered(runner, deps.publisher, batch);
+    await noteBatchDone(runner, deps.publisher, batch, tally.counts);
   }
   return tally.retry;
 }
 
-interface BatchInputs {
+/** What each journalist's message is made of. */
+interface BatchContent {
   email: RenderedEmail;
   secret: string;
+}
+
+/** Who may be sent to. */
+interface BatchAudience {
   /** Normalised addresses on the suppression list. */
   suppressed: Set<string>;
   /** Lower-cased addresses an earlier revision is still being sent to. */
   waiting: Set<string>;
 }
 
-async function batchInputs(
+async function batchContent(
   deps: SendDeps,
   warm: WarmState,
   batch: SendBatch,
-): Promise<BatchInputs> {
-  const ledger = ledgerOf(deps);
-  const addresses = batch.recipients.map((r) => r.email);
-  const [email, secret, suppressed, waiting] = await Promise.all([
+): Promise<BatchContent> {
+  const [email, secret] = await Promise.all([
     loadEmail(deps, warm, batch.emailKey),
     deps.unsubscribeSecret.get(),
+  ]);
+  return { email, secret };
+}
+
+async function batchAudience(deps: SendDeps, batch: SendBatch): Promise<BatchAudience> {
+  const ledger = ledgerOf(deps);
+  const addresses = batch.recipients.map((r) => r.email);
+  const [suppressed, waiting] = await Promise.all([
     suppressedAmong(ledger, addresses, {
       sleep: deps.sleep,
       ...(batch.type === 'withdrawn' ? { ignore: ['unsubscribe'] as const } : {}),
@@ -163,22 +185,22 @@ async function batchInputs(
           now: deps.clock(),
         }),
   ]);
-  return { email, secret, suppressed, waiting };
+  return { suppressed, waiting };
 }
 
 async function claimAll(
   deps: SendDeps,
   batch: SendBatch,
-  inputs: BatchInputs,
+  audience: BatchAudience,
   leaseMs: number,
   tally: Tally,
 ): Promise<Recipient[]> {
   const claimed: Recipient[] = [];
   await forEachLimited(batch.recipients, concurrencyOf(deps), async (recipient) => {
-    if (inputs.suppressed.has(normaliseEmail(recipient.email))) {
+    if (audience.suppressed.has(normaliseEmail(recipient.email))) {
       return tally.report(recipient, { outcome: 'suppressed' });
     }
-    if (inputs.waiting.has(recipient.email.toLowerCase())) {
+    if (audience.waiting.has(recipient.email.toLowerCase())) {
       return tally.report(recipient, {
         outcome: 'in-progress',
         reason: 'an earlier revision is still being sent',
@@ -198,28 +220,31 @@ async function claimAll(
 /**
  * A correction or withdrawal may have landed since dispatch. Its own audience is read
  * after the head moved, so it sees these claims; and an older revision must not go out
- * once a newer one is in force. False (claims given back) when this batch is superseded.
+ * once a newer one is in force. Null (claims given back) when this batch is superseded,
+ * or (then it throws) when the head or the message content could not be read.
  */
 async function passesFence(
   deps: SendDeps,
   warm: WarmState,
   batch: SendBatch,
   claimed: Recipient[],
+  content: Promise<BatchContent>,
   tally: Tally,
-): Promise<boolean> {
+): Promise<BatchContent | null> {
   const giveBack = () =>
     Promise.all(claimed.map((r) => releaseSendClaim(ledgerOf(deps), refOf(batch, r))));
   let superseded: boolean;
+  let ready: BatchContent;
   try {
-    superseded = await isSuperseded(deps, warm, batch);
+    [superseded, ready] = await Promise.all([isSuperseded(deps, warm, batch), content]);
   } catch (err) {
     await giveBack();
     throw err;
   }
-  if (!superseded) return true;
+  if (!superseded) return ready;
   await giveBack();
   for (const recipient of claimed) tally.report(recipient, { outcome: 'superseded' });
-  return false;
+  return null;
 }
 
 async function isSuperseded(deps: SendDeps, warm: WarmState, batch: SendBatch): Promise<boolean> {
@@ -236,13 +261,31 @@ async function isSuperseded(deps: SendDeps, warm: WarmState, batch: SendBatch): 
 function loadEmail(deps: SendDeps, warm: WarmState, key: string): Promise<RenderedEmail> {
   let cached = warm.emails.get(key);
   if (!cached) {
-    cached = getJson(deps.s3, deps.settings.bucket, key, (v) => renderedEmailSchema.parse(v));
+    cached = getJson(deps.s3, deps.settings.bucket, key, (v) => renderedEmailSchema.parse(v)).then(
+      (email) => {
+        warmUpMime(deps, email);
+        return email;
+      },
+    );
     // A failed read must not stick in the cache.
     cached.catch(() => warm.emails.delete(key));
     warm.emails.set(key, cached);
     evictOldest(warm.emails);
   }
   return cached;
+}
+
+/**
+ * Encodes the email once, as it arrives: the first journalist's message then only
+ * splices. Best effort: if it fails, building each message fails the same way and is
+ * handled there (the claim given back, the record retried).
+ */
+function warmUpMime(deps: SendDeps, email: RenderedEmail): void {
+  try {
+    prepareForSender(email, senderOf(deps, email));
+  } catch (err) {
+    deps.logger.warn('Could not prepare the email for sending', { error: err });
+  }
 }
 
 function evictOldest(cache: {

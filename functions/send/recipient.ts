@@ -37,15 +37,13 @@ export async function deliverOne(
   recipient: Recipient,
   secret: string,
 ): Promise<RecipientResult> {
-  const { settings, clock } = deps;
+  const { clock } = deps;
   const ledger = ledgerOf(deps);
   let raw: Buffer;
   try {
     raw = await buildRawMessage(email, recipient, {
-      // The organisation's name (rendered once) on the configured, verified address.
-      from: fromHeader(email.fromName, settings.from),
+      ...senderOf(deps, email),
       unsubscribeUrl: unsubscribeUrl(deps, recipient.email, secret),
-      ...(settings.configurationSet ? { configurationSet: settings.configurationSet } : {}),
       date: clock(),
     });
   } catch (err) {
@@ -67,6 +65,19 @@ export async function deliverOne(
   // If this throws, the claim keeps its lease: see the at-least-once note in ledger/sends.ts.
   await markSentWithRetry(deps, { ...ref, sesMessageId: result.messageId, now: clock() });
   return { outcome: 'sent', sesMessageId: result.messageId };
+}
+
+/** The sender settings of every message of `email`. */
+export function senderOf(
+  deps: SendDeps,
+  email: RenderedEmail,
+): { from: string; configurationSet?: string } {
+  const { settings } = deps;
+  return {
+    // The organisation's name (rendered once) on the configured, verified address.
+    from: fromHeader(email.fromName, settings.from),
+    ...(settings.configurationSet ? { configurationSet: settings.configurationSet } : {}),
+  };
 }
 
 function unsubscribeUrl(deps: SendDeps, email: string, secret: string): string {

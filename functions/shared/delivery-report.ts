@@ -7,100 +7,76 @@
  * batch that never finishes ends in the send dead-letter queue (with an alarm)
  * instead of in this report.
  *
- * Bookkeeping, in the ledger under the statement: dispatch records how many
- * batches it enqueued (`fx#<rev>#dispatched`), send records each batch it
- * finished (`fx#<rev>#batch-<n>`, with its counts). Whichever finishes last —
- * dispatch or the last batch — sees every batch done and sends the report,
- * once (its own marker, `fx#<rev>#delivery-report`).
+ * Bookkeeping: the revision's delivery tally in the ledger (ledger/tally.ts).
+ * Dispatch records how many batches it enqueued, send adds each batch it
+ * finished, with its counts, in one conditional update. Whichever of them
+ * completes the tally sends the report, once (its own marker,
+ * `fx#<rev>#delivery-report`).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { padRevision, statementPk } from './ledger/client';
-import {
-  type EffectRunner,
-  getEffect,
-  queryEffects,
-  revisionMarker,
-  runEffect,
-} from './ledger/effects';
+import { type EffectRunner, revisionMarker, runEffect } from './ledger/effects';
 import { parseSendItem } from './ledger/sends';
+import {
+  type BatchCounts,
+  type DeliveryTally,
+  isDelivered,
+  recordBatchDone,
+  recordDispatched,
+} from './ledger/tally';
 import { opsSubject } from './messages';
 import type { Publisher } from './ports';
 
-export interface BatchCounts {
-  emailed: number;
-  suppressed: number;
-  superseded: number;
-  rejected: number;
-  /** Already sent by an earlier delivery of this batch (a redelivery). */
-  already: number;
+export type { BatchCounts } from './ledger/tally';
+
+interface RevisionRef {
+  id: string;
+  revision: number;
 }
 
-const COUNTS: ReadonlyArray<keyof BatchCounts> = [
-  'emailed',
-  'suppressed',
-  'superseded',
-  'rejected',
-  'already',
-];
-
-/** dispatch: every batch of this revision is enqueued. */
+/** dispatch: every batch of this revision is enqueued; reports now if they are all done. */
 export async function noteDispatched(
   runner: EffectRunner,
-  ref: { id: string; revision: number; batches: number; recipients: number; suppressed: number },
+  publisher: Publisher,
+  ref: RevisionRef & { batches: number; recipients: number; suppressed: number },
 ): Promise<void> {
-  await runEffect(runner, revisionMarker(ref.id, ref.revision, 'dispatched'), async () => ({
-    batches: ref.batches,
-    recipients: ref.recipients,
-    suppressed: ref.suppressed,
-  }));
+  const tally = await recordDispatched(runner.ledger, ref, runner.clock());
+  await reportIfDelivered(runner, publisher, ref, tally);
 }
 
-/** send: batch `batch` is finished (nothing of it will be retried). */
+/** send: batch `batch` is finished (nothing of it will be retried); reports if it was the last. */
 export async function noteBatchDone(
   runner: EffectRunner,
-  ref: { id: string; revision: number; batch: number },
+  publisher: Publisher,
+  ref: RevisionRef & { batch: number },
   counts: BatchCounts,
 ): Promise<void> {
-  await runEffect(runner, revisionMarker(ref.id, ref.revision, `batch-${ref.batch}`), async () => ({
-    ...counts,
-  }));
+  const tally = await recordBatchDone(runner.ledger, ref, counts, runner.clock());
+  await reportIfDelivered(runner, publisher, ref, tally);
 }
 
-/** Sends the report if dispatch and every batch are done and it has not gone yet. */
-export async function reportIfDelivered(
+/** Sends the report if the tally is complete and it has not gone yet. */
+async function reportIfDelivered(
   runner: EffectRunner,
   publisher: Publisher,
-  ref: { id: string; revision: number },
-): Promise<boolean> {
-  const { ledger } = runner;
-  const dispatched = await getEffect(ledger, revisionMarker(ref.id, ref.revision, 'dispatched'));
-  if (dispatched?.status !== 'done') return false;
-  const expected = Number(dispatched.detail?.batches ?? 0);
-  const batches = (
-    await queryEffects(ledger, statementPk(ref.id), `fx#${padRevision(ref.revision)}#batch-`)
-  ).filter((b) => b.status === 'done');
-  if (batches.length < expected) return false;
-
-  const totals: BatchCounts = { emailed: 0, suppressed: 0, superseded: 0, rejected: 0, already: 0 };
-  for (const b of batches) {
-    for (const key of COUNTS) totals[key] += Number(b.detail?.[key] ?? 0);
-  }
-  totals.suppressed += Number(dispatched.detail?.suppressed ?? 0);
+  ref: RevisionRef,
+  tally: DeliveryTally,
+): Promise<void> {
+  if (!isDelivered(tally)) return;
   await runEffect(runner, revisionMarker(ref.id, ref.revision, 'delivery-report'), async () => {
     const sends = await sendCounts(runner, ref);
     const { messageId } = await publisher.publish({
       topic: 'ops',
       subject: opsSubject(`Herald: delivered ${ref.id} r${ref.revision} to the press`),
-      body: reportText(ref, Number(dispatched.detail?.recipients ?? 0), totals, sends),
+      body: reportText(ref, tally, sends),
     });
     return { messageId, ...sends };
   });
-  return true;
 }
 
 async function sendCounts(
   runner: EffectRunner,
-  ref: { id: string; revision: number },
+  ref: RevisionRef,
 ): Promise<{ sent: number; rejected: number; possiblyTwice: number }> {
   const counts = { sent: 0, rejected: 0, possiblyTwice: 0 };
   let startKey: Record<string, unknown> | undefined;
@@ -129,19 +105,20 @@ async function sendCounts(
 }
 
 function reportText(
-  ref: { id: string; revision: number },
-  selected: number,
-  totals: BatchCounts,
+  ref: RevisionRef,
+  tally: DeliveryTally,
   sends: { sent: number; rejected: number; possiblyTwice: number },
 ): string {
+  const selected = tally.recipients ?? 0;
+  const suppressed = tally.suppressed + (tally.dispatchSuppressed ?? 0);
   const lines = [
     `${ref.id} revision ${ref.revision}: every journalist chosen for it has been dealt with.`,
     '',
     `Chosen from the press list and earlier recipients: ${selected}`,
     `Emailed: ${sends.sent}`,
     `Refused by SES (address rejected for good): ${sends.rejected}`,
-    `Not emailed, suppressed (unsubscribed, bounced or complained): ${totals.suppressed}`,
-    `Not emailed, replaced by a newer revision first: ${totals.superseded}`,
+    `Not emailed, suppressed (unsubscribed, bounced or complained): ${suppressed}`,
+    `Not emailed, replaced by a newer revision first: ${tally.superseded}`,
     `Possibly emailed twice (a crash or an ambiguous SES answer before the send was recorded): ${sends.possiblyTwice}`,
     'Lost: 0 (a journalist who could not be emailed after retries is in the send dead-letter queue, which alarms)',
   ];

@@ -28,6 +28,7 @@ import {
   withStatementLock,
 } from '../../functions/shared/ledger/statements';
 import { readStatementItems } from '../../functions/shared/ledger/status';
+import { recordBatchDone, recordDispatched } from '../../functions/shared/ledger/tally';
 import { createLogger } from '../../functions/shared/logger';
 import { createLedgerTable } from '../../local/clients';
 import { type RunningServer, startDynamo } from '../../local/emulators';
@@ -37,6 +38,7 @@ const TABLE = 'herald-ledger-test';
 const SHA1 = 'a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const SHA2 = 'ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100';
 const LIFT = '2024-02-21T00:01:00.000Z';
+const noneCounted = { emailed: 0, suppressed: 0, superseded: 0, rejected: 0, already: 0 };
 
 interface CliResult {
   code: number;
@@ -186,6 +188,14 @@ async function seedReleasedAndCorrected(): Promise<void> {
     await send(id, 1, email, 'sent', '2024-02-20T09:01:00.000Z');
   await send(id, 1, 'd@example.com', 'sending', '2024-02-20T09:01:00.000Z');
   await send(id, 1, 'e@example.com', 'rejected', '2024-02-20T09:01:00.000Z');
+  // Dispatch enqueued two press batches; send has finished one of them.
+  const batchesAt = new Date('2024-02-20T09:01:00.000Z');
+  await recordBatchDone(ledger, { id, revision: 1, batch: 1 }, noneCounted, batchesAt);
+  await recordDispatched(
+    ledger,
+    { id, revision: 1, batches: 2, recipients: 5, suppressed: 0 },
+    batchesAt,
+  );
 
   const releasedAt = '2024-02-21T00:01:05.000Z';
   await effect(id, 1, 'release-files', releasedAt);
@@ -391,6 +401,7 @@ describe('herald status (human report)', () => {
       'Embargo: until 00:01 GMT, Wednesday 21 February 2024 (lifted); released 00:01:05 GMT, Wednesday 21 February 2024',
     );
     expect(out).toContain('Journalists emailed: 3 sent, 1 sending, 1 rejected');
+    expect(out).toContain('Press batches: 1 of 2 finished');
     expect(out).toMatch(/release-website\s+done 00:01:05 GMT, Wednesday 21 February 2024/);
     expect(out).toContain(`Revision 2: corrected (not finished), sha256 ${SHA2.slice(0, 12)}`);
     expect(out).toMatch(

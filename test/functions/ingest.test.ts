@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EMAIL_MAX_BYTES, estimateEmailBytes } from '../../core/render/size-budget';
 import type { StatementInput } from '../../core/statement/schema';
 import type { PartnerEnvelope } from '../../core/types';
-import { scheduleName } from '../../functions/ingest/effects';
+import { scheduleName, stepGroups } from '../../functions/ingest/effects';
 import { createIngestHandler, type IngestDeps } from '../../functions/ingest/handler';
 import { EffectInProgressError } from '../../functions/shared/errors';
 import { createLogger } from '../../functions/shared/logger';
@@ -630,8 +630,29 @@ describe('ingest: failures and retries', () => {
     await expect(ingest(s3Event(record))).rejects.toMatchObject({ name: 'ThrottlingException' });
     const [retry] = await ingest(s3Event(record));
 
-    // Assess: the retry finished the publication
+    // Assess: the retry finished the publication, each message once (the partner message,
+    // made beside the failed press job, went out in the first attempt)
     expect(retry?.outcome).toBe('published');
-    expect(topicsOf(publisher)).toEqual(['press', 'partners', 'ops']);
+    expect(topicsOf(publisher)).toEqual(['partners', 'press', 'ops']);
+  });
+});
+
+describe('ingest: which steps run at once', () => {
+  it('runs the press job beside the partner message, and every other step alone in plan order', () => {
+    const groups = stepGroups([
+      { kind: 'unschedule', below: 2 },
+      { kind: 'press', type: 'corrected', topics: [], holders: true },
+      { kind: 'partners', type: 'statement.corrected' },
+      { kind: 'schedule', at: '2024-02-21T00:01:00.000Z' },
+      { kind: 'unpublish' },
+      { kind: 'partners', type: 'statement.withdrawn' },
+    ]);
+    expect(groups.map((g) => g.map((e) => e.kind))).toEqual([
+      ['unschedule'],
+      ['press', 'partners'],
+      ['schedule'],
+      ['unpublish'],
+      ['partners'],
+    ]);
   });
 });

@@ -393,14 +393,11 @@ describe('send', () => {
     // Prepare: dispatch enqueued two batches; one journalist gets an ambiguous SES answer.
     ddb.table.put({
       pk: statementPk(ID),
-      sk: 'fx#0001#dispatched',
-      effect: 'dispatched',
+      sk: 'tally#0001',
       revision: 1,
-      status: 'done',
-      token: 't',
-      claimedAt: '2024-02-20T10:00:00Z',
-      leaseUntil: '2024-02-20T10:00:00Z',
-      detail: { batches: 2, recipients: 3, suppressed: 1 },
+      expectedBatches: 2,
+      recipients: 3,
+      dispatchSuppressed: 1,
     });
     let calls = 0;
     ses.on(SendRawEmailCommand).callsFake(async () => {

@@ -95,6 +95,11 @@ export function revisionSk(revision: number): string {
   return `rev#${padRevision(revision)}`;
 }
 
+/** The delivery tally of one revision's press batches, e.g. `tally#0002` (ledger/tally.ts). */
+export function tallySk(revision: number): string {
+  return `tally#${padRevision(revision)}`;
+}
+
 /** Side-effect marker for one statement revision, e.g. `fx#0002#partners`. */
 export function effectSk(revision: number, name: string): string {
   return `fx#${padRevision(revision)}#${name}`;

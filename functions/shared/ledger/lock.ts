@@ -96,30 +96,38 @@ export async function releaseLock(
   lock: HeldLock,
   options: { deleteUnless?: string } = {},
 ): Promise<void> {
-  try {
-    if (options.deleteUnless) {
-      try {
-        await ledger.ddb.send(
-          new DeleteCommand({
-            TableName: ledger.tableName,
-            Key: lock.key,
-            ConditionExpression: 'lockOwner = :owner AND attribute_not_exists(#keep)',
-            ExpressionAttributeNames: { '#keep': options.deleteUnless },
-            ExpressionAttributeValues: { ':owner': lock.owner },
-          }),
-        );
-        return;
-      } catch (err) {
-        if (!isConditionalCheckFailed(err)) throw err;
-      }
-    }
-    await ledger.ddb.send(
+  const owner = { ':owner': lock.owner };
+  const unlock = (condition: string, names?: Record<string, string>) =>
+    ledger.ddb.send(
       new UpdateCommand({
         TableName: ledger.tableName,
         Key: lock.key,
         UpdateExpression: 'REMOVE lockOwner, lockUntil',
-        ConditionExpression: 'lockOwner = :owner',
-        ExpressionAttributeValues: { ':owner': lock.owner },
+        ConditionExpression: condition,
+        ...(names ? { ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: owner,
+      }),
+    );
+  try {
+    if (!options.deleteUnless) {
+      await unlock('lockOwner = :owner');
+      return;
+    }
+    const keep = { '#keep': options.deleteUnless };
+    // The usual case first (something was written), so it takes one call.
+    try {
+      await unlock('lockOwner = :owner AND attribute_exists(#keep)', keep);
+      return;
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+    }
+    await ledger.ddb.send(
+      new DeleteCommand({
+        TableName: ledger.tableName,
+        Key: lock.key,
+        ConditionExpression: 'lockOwner = :owner AND attribute_not_exists(#keep)',
+        ExpressionAttributeNames: keep,
+        ExpressionAttributeValues: owner,
       }),
     );
   } catch (err) {

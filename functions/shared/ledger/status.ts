@@ -9,6 +9,7 @@ import { type EffectItem, parseEffectItem } from './effects';
 import { parseRevisionItem, type RevisionItem } from './revisions';
 import { parseSendItem, type SendItem } from './sends';
 import { parseHeadItem, type StatementHead } from './statements';
+import { type DeliveryTally, parseTallyItem } from './tally';
 
 export interface StatementLedgerItems {
   id: string;
@@ -18,6 +19,8 @@ export interface StatementLedgerItems {
   sends: SendItem[];
   /** Approval decisions (`appr#<rev>#<approver>`). */
   approvals: ApprovalItem[];
+  /** Delivery tallies (`tally#<rev>`). */
+  tallies: DeliveryTally[];
   /** Items under the statement's key with a sort key this version does not know. */
   other: Array<Record<string, unknown>>;
 }
@@ -38,6 +41,7 @@ export async function readStatementItems(
     effects: [],
     sends: [],
     approvals: [],
+    tallies: [],
     other: [],
   };
   const query = {
@@ -56,5 +60,6 @@ function sortItem(into: StatementLedgerItems, item: Record<string, unknown>): vo
   else if (sk.startsWith('fx#')) into.effects.push(parseEffectItem(item));
   else if (sk.startsWith('sent#')) into.sends.push(parseSendItem(item));
   else if (sk.startsWith('appr#')) into.approvals.push(parseApprovalItem(item));
+  else if (sk.startsWith('tally#')) into.tallies.push(parseTallyItem(item));
   else into.other.push(item);
 }
