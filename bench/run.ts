@@ -154,6 +154,29 @@ function machine(): { cpus: number; cpuModel: string; node: string; loadAverage1
   };
 }
 
+/**
+ * An emulator dropping a connection under load (s3rver, dynalite, the SES emulator:
+ * "socket hang up", ECONNRESET) is the machine's hiccup, not Herald's: the group runs
+ * once more, and its first measurement says so. Any other error fails the group.
+ */
+const EMULATOR_HICCUP = /socket hang up|ECONNRESET|EPIPE/;
+
+async function runWithRetry(group: MetricGroup, ctx: BenchContext): Promise<Measurement[]> {
+  try {
+    return await group.run(ctx);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!EMULATOR_HICCUP.test(message)) throw error;
+    const first = message.split('\n')[0] ?? message;
+    ctx.log(`${group.id}: an emulator dropped a connection (${first}); running the group again`);
+    const rows = await group.run(ctx);
+    const [head] = rows;
+    if (head)
+      head.note = `${head.note ? `${head.note}. ` : ''}Second attempt: the first ended on an emulator error (${first})`;
+    return rows;
+  }
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -176,7 +199,7 @@ async function main(): Promise<void> {
       try {
         const group = await load();
         ctx.log(`${group.title}…`);
-        for (const m of await group.run(ctx)) rows.push(check(m));
+        for (const m of await runWithRetry(group, ctx)) rows.push(check(m));
       } catch (error) {
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
         ctx.log(`${id} failed: ${message}`);

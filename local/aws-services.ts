@@ -38,7 +38,7 @@ import {
   TooManyEntriesInBatchRequest,
 } from '@aws-sdk/client-sqs';
 import type { ResponseMetadata } from '@smithy/types';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TopicName } from '../functions/shared/ports';
 import { LocalStackError } from './errors';
 import { SCHEDULE_GROUP, scheduleArn, TOPIC_NAMES, topicArn } from './names';

@@ -1,6 +1,6 @@
 /**
  * send.bundleBytes, ingest.bundleBytes, send.coldInitRatio, ingest.coldInitRatio
- * (and ingest.coldInitMs).
+ * (and ingest.coldInitRatioLikeForLike, ingest.coldInitMs).
  *
  * Bundles come from the stack's esbuild settings (bench/lib/bundle.ts). A cold
  * start is a fresh `node` process importing index.mjs and handling one event
@@ -9,7 +9,9 @@
  * The floors do only the work the design requires, bundled the same way:
  * - send: the same four clients making one call each, in the same order
  *   (bench/harness/send-floor.ts);
- * - ingest: mjml alone rendering the sample's MJML once (bench/harness/mjml-floor.ts).
+ * - ingest: mjml alone rendering the sample's MJML once (bench/harness/mjml-floor.ts);
+ *   and, reported beside it (ingest.coldInitRatioLikeForLike), mjml plus ingest's own
+ *   AWS calls replayed in their waves (bench/harness/ingest-floor.ts).
  * Runs alternate floor and function so drift on a busy machine hits both; the
  * ratio is of the medians.
  */

@@ -2,7 +2,7 @@
  * herald.config.json (docs/deploy.md, "The config file"): one validated file read by the CDK app and the
  * local stack alike. Nothing account-specific is hard-coded anywhere else.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { emailAddress, isHttpsUrl, isIanaTimeZone } from '../statement/primitives';
 import { SENDER_DISPLAY_NAMES } from '../types';
 

@@ -5,7 +5,7 @@
  * output type is exactly PartnerEnvelope (checked in test/core/envelope.test.ts).
  * Objects are strict: a new field is a new envelope version.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { KINDS } from '../statement/schema';
 import { PARTNER_ENVELOPE_VERSION } from '../types';
 

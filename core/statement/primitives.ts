@@ -4,7 +4,7 @@
  * links, email addresses and the checks behind them, with every message
  * written for a person editing the file.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { STATEMENT_ID_PATTERN } from './id';
 
 /** Largest statement file we accept, in bytes. */

@@ -4,7 +4,7 @@
  * generated from this file (npm run schemas), and every error message here is
  * written for a person editing the file, not for a developer.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   brokenCharacter,
   emailAddress,

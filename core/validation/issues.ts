@@ -6,7 +6,22 @@
  * mean" hint taken from the schema's known keys at that level), unions, and
  * plain-English defaults for schema parts without a message of their own.
  */
-import { z } from 'zod';
+import type * as z from 'zod';
+import {
+  $ZodArray,
+  $ZodCatch,
+  $ZodDefault,
+  $ZodLazy,
+  $ZodNonOptional,
+  $ZodNullable,
+  $ZodObject,
+  $ZodOptional,
+  $ZodPipe,
+  $ZodPrefault,
+  $ZodReadonly,
+  $ZodRecord,
+  $ZodUnion,
+} from 'zod/v4/core';
 import type { Issue } from '../types';
 
 type ZodIssue = z.core.$ZodIssue;
@@ -270,18 +285,18 @@ export function knownKeysAt(schema: Schema, path: readonly PropertyKey[]): strin
   for (const segment of path) {
     const next: Schema[] = [];
     for (const s of current.flatMap(unwrap)) {
-      if (s instanceof z.core.$ZodObject) {
+      if (s instanceof $ZodObject) {
         const child = s._zod.def.shape[String(segment)];
         if (child) next.push(child);
-      } else if (s instanceof z.core.$ZodArray && typeof segment === 'number') {
+      } else if (s instanceof $ZodArray && typeof segment === 'number') {
         next.push(s._zod.def.element);
-      } else if (s instanceof z.core.$ZodRecord) {
+      } else if (s instanceof $ZodRecord) {
         next.push(s._zod.def.valueType);
       }
     }
     current = next;
   }
-  const objects = current.flatMap(unwrap).filter((s) => s instanceof z.core.$ZodObject);
+  const objects = current.flatMap(unwrap).filter((s) => s instanceof $ZodObject);
   if (objects.length === 0) return undefined;
   return [...new Set(objects.flatMap((o) => Object.keys(o._zod.def.shape)))];
 }
@@ -289,19 +304,19 @@ export function knownKeysAt(schema: Schema, path: readonly PropertyKey[]): strin
 /** The schemas a value is really checked against, through optional/default/pipe/union wrappers. */
 function unwrap(schema: Schema): Schema[] {
   if (
-    schema instanceof z.core.$ZodOptional ||
-    schema instanceof z.core.$ZodNullable ||
-    schema instanceof z.core.$ZodDefault ||
-    schema instanceof z.core.$ZodPrefault ||
-    schema instanceof z.core.$ZodNonOptional ||
-    schema instanceof z.core.$ZodReadonly ||
-    schema instanceof z.core.$ZodCatch
+    schema instanceof $ZodOptional ||
+    schema instanceof $ZodNullable ||
+    schema instanceof $ZodDefault ||
+    schema instanceof $ZodPrefault ||
+    schema instanceof $ZodNonOptional ||
+    schema instanceof $ZodReadonly ||
+    schema instanceof $ZodCatch
   ) {
     return unwrap(schema._zod.def.innerType);
   }
-  if (schema instanceof z.core.$ZodPipe) return unwrap(schema._zod.def.in);
-  if (schema instanceof z.core.$ZodLazy) return unwrap(schema._zod.def.getter());
-  if (schema instanceof z.core.$ZodUnion) return schema._zod.def.options.flatMap(unwrap);
+  if (schema instanceof $ZodPipe) return unwrap(schema._zod.def.in);
+  if (schema instanceof $ZodLazy) return unwrap(schema._zod.def.getter());
+  if (schema instanceof $ZodUnion) return schema._zod.def.options.flatMap(unwrap);
   return [schema];
 }
 

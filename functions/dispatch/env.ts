@@ -1,5 +1,5 @@
 /** The environment of `dispatch`: the contract between lib/ (which sets it) and index.ts. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { environmentBuilder } from '../shared/env';
 
 export const dispatchEnvSchema = z.object({

@@ -10,7 +10,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SNSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { maskEmail } from '../../core/press-list/address';
 import { ledgerOf } from '../shared/ledger/client';
 import { type SuppressionReason, suppress } from '../shared/ledger/suppression';

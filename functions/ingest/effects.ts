@@ -115,10 +115,12 @@ function noteInto(report: string[]) {
 }
 
 /**
- * Effects that wait for nothing but the render and nothing waits for: the press job
- * and the partner message. Next to each other in a plan, they run at once.
+ * Effects that wait for nothing but the render and that nothing waits for: the press
+ * job, the partner message and the lift's schedule. (The release a schedule starts
+ * takes the statement lock, which ingest holds until the whole plan is done, so it
+ * cannot overtake the partner message.) Next to each other in a plan, they run at once.
  */
-const INDEPENDENT: ReadonlySet<Effect['kind']> = new Set(['press', 'partners']);
+const INDEPENDENT: ReadonlySet<Effect['kind']> = new Set(['press', 'partners', 'schedule']);
 
 /** The plan's effects in order, neighbouring independent ones grouped. */
 export function stepGroups(effects: readonly Effect[]): Effect[][] {

@@ -1,5 +1,5 @@
 /** The environment of `ingest`: the contract between lib/ (which sets it) and index.ts. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalSchema, filterPolicySchema } from '../../core/config/schema';
 import { isIanaTimeZone } from '../../core/statement/primitives';
 import { SENDER_DISPLAY_NAMES } from '../../core/types';

@@ -1,5 +1,5 @@
 /** The environment of `release`: the contract between lib/ (which sets it) and index.ts. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { environmentBuilder } from '../shared/env';
 
 const arn = z.string().startsWith('arn:', { error: 'must be an ARN' });

@@ -638,7 +638,7 @@ describe('ingest: failures and retries', () => {
 });
 
 describe('ingest: which steps run at once', () => {
-  it('runs the press job beside the partner message, and every other step alone in plan order', () => {
+  it('runs the press job, the partner message and the schedule at once, every other step alone in plan order', () => {
     const groups = stepGroups([
       { kind: 'unschedule', below: 2 },
       { kind: 'press', type: 'corrected', topics: [], holders: true },
@@ -649,8 +649,7 @@ describe('ingest: which steps run at once', () => {
     ]);
     expect(groups.map((g) => g.map((e) => e.kind))).toEqual([
       ['unschedule'],
-      ['press', 'partners'],
-      ['schedule'],
+      ['press', 'partners', 'schedule'],
       ['unpublish'],
       ['partners'],
     ]);
