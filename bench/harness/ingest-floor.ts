@@ -3,12 +3,12 @@
  * `ingest.coldInitRatio`, whose floor is mjml alone): mjml rendering the
  * sample once, plus the same clients as ingest (S3, DynamoDB through the
  * document client, SNS, Scheduler) making the calls ingest made for a
- * statement, in the same waves (bench/lib/ingest-calls.ts), with the same
- * inputs and as many body bytes. What is left between it and ingest is
+ * statement, each after the call it waited for in ingest (bench/lib/ingest-calls.ts),
+ * with the same inputs and as many body bytes. What is left between it and ingest is
  * Herald's own work: validation, the plain text and social copy, the ledger's
  * decisions, logging.
  *
- * The event is `{ id, waves }`: the recorded calls with the statement id left
+ * The event is `{ id, calls }`: the recorded calls with the statement id left
  * as a placeholder, filled with `id` (a fresh statement per run).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -47,6 +47,8 @@ interface Call {
   input: Record<string, unknown>;
   /** It failed for ingest (a condition, say): it must fail here too. */
   failed: boolean;
+  /** The index of the call it waited for in ingest, or -1. */
+  after: number;
 }
 
 const s3 = new S3Client({});
@@ -82,23 +84,24 @@ const COMMANDS: Record<string, (input: object) => Promise<unknown>> = {
 
 export const handler = async (event: {
   id: string;
-  waves: Call[][];
+  calls: Call[];
 }): Promise<{ calls: number; unlike: string[] }> => {
   const result = await mjml2html(__FLOOR_MJML__, __FLOOR_MJML_OPTIONS__);
   if (result.errors.length > 0) throw new Error(`MJML errors: ${result.errors.length}`);
-  const waves = JSON.parse(
-    JSON.stringify(event.waves).replaceAll(__FLOOR_ID_PLACEHOLDER__, event.id),
-  ) as Call[][];
-  let calls = 0;
+  const calls = JSON.parse(
+    JSON.stringify(event.calls).replaceAll(__FLOOR_ID_PLACEHOLDER__, event.id),
+  ) as Call[];
   // Calls whose outcome differs from ingest's: the replay would not be like for like.
   const unlike: string[] = [];
-  for (const wave of waves) {
-    await Promise.all(
-      wave.map(async (call) => {
-        const name = `${call.service}.${call.command}`;
-        const run = COMMANDS[name];
-        if (!run) throw new Error(`the ingest floor cannot replay ${name}`);
-        calls += 1;
+  const done: Array<Promise<void>> = [];
+  for (const call of calls) {
+    const name = `${call.service}.${call.command}`;
+    const run = COMMANDS[name];
+    if (!run) throw new Error(`the ingest floor cannot replay ${name}`);
+    const waitFor = call.after === -1 ? Promise.resolve() : done[call.after];
+    if (!waitFor) throw new Error(`call ${name} waits for a call after it`);
+    done.push(
+      waitFor.then(async () => {
         const failed = await run(call.input).then(
           () => false,
           () => true,
@@ -107,5 +110,6 @@ export const handler = async (event: {
       }),
     );
   }
-  return { calls, unlike };
+  await Promise.all(done);
+  return { calls: calls.length, unlike };
 };

@@ -1,13 +1,15 @@
 /**
- * The AWS calls ingest makes for one statement, as waves of calls that ran at
- * the same time: what the like-for-like ingest floor (bench/harness/ingest-floor.ts)
+ * The AWS calls ingest makes for one statement, each with the call it waited
+ * for: what the like-for-like ingest floor (bench/harness/ingest-floor.ts)
  * replays. Recorded by running the real handler (bootIngest) once in this
  * process against the bench's emulators, with a timing middleware on each client.
  *
- * A call joins the current wave when it started before any call of that wave
- * had finished (it could not have waited for one); otherwise it starts a new
- * wave. Bodies are replaced by as many bytes, and the statement id by a
- * placeholder, so each replay writes its own keys.
+ * A call waited for the one that finished last before it started (`after`;
+ * -1 for none). The replay starts each call when that one has finished, so
+ * chains that ran side by side in ingest (the press job's claim, publish and
+ * mark beside the partner message's) run side by side again. Bodies are
+ * replaced by as many bytes, and the statement id by a placeholder, so each
+ * replay writes its own keys.
  */
 import type { Context } from 'aws-lambda';
 import { bootIngest } from '../../functions/ingest/index';
@@ -22,12 +24,14 @@ export interface FloorCall {
   input: Record<string, unknown>;
   /** It failed for ingest (a conditional write that lost, say). */
   failed: boolean;
+  /** The index of the call it waited for, or -1. */
+  after: number;
 }
 
 /** Stands for the statement id in recorded inputs; the floor puts a fresh id in its place. */
 export const ID_PLACEHOLDER = '__HERALD_FLOOR_ID__';
 
-interface Timed extends FloorCall {
+interface Timed extends Omit<FloorCall, 'after'> {
   start: number;
   end: number;
 }
@@ -82,37 +86,30 @@ function timingFactory(into: Timed[]): ClientFactory {
   };
 }
 
-const floorCall = ({ service, command, input, failed }: Timed): FloorCall => ({
-  service,
-  command,
-  input,
-  failed,
-});
-
-function waves(calls: Timed[]): FloorCall[][] {
-  const out: FloorCall[][] = [];
-  let wave: Timed[] = [];
-  for (const call of [...calls].sort((a, b) => a.start - b.start)) {
-    if (wave.length > 0 && call.start >= Math.min(...wave.map((c) => c.end))) {
-      out.push(wave.map(floorCall));
-      wave = [];
+/** The calls in the order they started, each with the one it waited for. */
+function chained(calls: Timed[]): FloorCall[] {
+  const byStart = [...calls].sort((a, b) => a.start - b.start);
+  return byStart.map(({ service, command, input, failed, start }, i) => {
+    let after = -1;
+    for (let j = 0; j < i; j++) {
+      const end = byStart[j]?.end ?? Number.POSITIVE_INFINITY;
+      if (end <= start && (after === -1 || end > (byStart[after]?.end ?? 0))) after = j;
     }
-    wave.push(call);
-  }
-  if (wave.length > 0) out.push(wave.map(floorCall));
-  return out;
+    return { service, command, input, failed, after };
+  });
 }
 
 /**
  * Runs ingest once, in this process, for `event` (a statement `id` already in the
- * bucket), and returns its calls as waves with `id` replaced by ID_PLACEHOLDER.
+ * bucket), and returns its calls in the order they started, with `id` replaced by
+ * ID_PLACEHOLDER.
  * `env` holds the endpoints and the function's variables, as a child gets them.
  */
 export async function recordIngestCalls(
   env: Record<string, string>,
   id: string,
   event: unknown,
-): Promise<FloorCall[][]> {
+): Promise<FloorCall[]> {
   const saved = { ...process.env };
   const calls: Timed[] = [];
   try {
@@ -134,5 +131,5 @@ export async function recordIngestCalls(
     Object.assign(process.env, saved);
   }
   if (calls.length === 0) throw new Error('ingest made no AWS call: nothing to replay');
-  return JSON.parse(JSON.stringify(waves(calls)).replaceAll(id, ID_PLACEHOLDER)) as FloorCall[][];
+  return JSON.parse(JSON.stringify(chained(calls)).replaceAll(id, ID_PLACEHOLDER)) as FloorCall[];
 }
