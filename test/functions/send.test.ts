@@ -287,12 +287,20 @@ describe('send', () => {
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(500);
   });
 
-  it('fails the record when the rendered email cannot be read, without sending', async () => {
-    const result = await makeHandler()(
-      sqsEvent({ ...batchOf(ann), emailKey: `rendered/${ID}/9/email.json` }),
-    );
+  it('fails the record when the rendered email cannot be read, without sending, and gives the claim back', async () => {
+    // Act: the email is missing (it loads beside the claims), then it appears and SQS redelivers.
+    const handler = makeHandler();
+    const missingKey = `rendered/${ID}/9/email.json`;
+    const result = await handler(sqsEvent({ ...batchOf(ann), emailKey: missingKey }));
+    const claimAfterFailure = sendItem(ann.email);
+    bucket.write(missingKey, JSON.stringify(rendered), 'application/json');
+    const retry = await handler(sqsEvent({ ...batchOf(ann), emailKey: missingKey }));
+
+    // Assess: nothing sent and nothing left claimed, so the redelivery sends at once, once.
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-0' }]);
-    expect(ses).not.toHaveReceivedCommand(SendRawEmailCommand);
+    expect(claimAfterFailure).toBeUndefined();
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(ses).toHaveReceivedCommandTimes(SendRawEmailCommand, 1);
   });
 
   it('sends nothing more of a revision that a withdrawal or correction replaced after dispatch', async () => {
