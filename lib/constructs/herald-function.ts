@@ -14,7 +14,7 @@
  * send bundle contains no mjml module at all.
  *
  * Code that never runs is left out of the bundles (ingest went from 8.5 MB to
- * 2.9 MB, docs/performance.md):
+ * 2.8 MB, docs/performance.md):
  * - `typescript` (3.5 MB) is external. mjml-core → htmlnano → cosmiconfig
  *   `require`s it lazily, only to read a `.ts` config file, which Herald never
  *   has. In an ESM bundle a lazy `require` of an external stays lazy.
@@ -26,6 +26,9 @@
  * - htmlnano, cssnano and js-beautify stay: mjml-core `require`s them at its
  *   top level and runs them only with `minify`/`beautify`, which core/render
  *   leaves off; a change there must not turn into a crash in Lambda.
+ * - zod's 64 locales (264 KB) stay out because classic zod is imported as a
+ *   namespace (`import * as z from 'zod'`) and its classes by name from
+ *   `zod/v4/core`: `import { z }` or `z.core.X` at run time keeps them all.
  * NodejsFunction takes no esbuild plugins, so these are `externalModules` and
  * `--alias` esbuildArgs. The alias target is an absolute path: bundling runs
  * with the local esbuild (a devDependency), never in Docker.
