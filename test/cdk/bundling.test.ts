@@ -95,6 +95,17 @@ describe('bundling', () => {
         }
       ).inputs,
     );
+  /** Inputs with bytes in the bundle (the metafile's `inputs` also lists what tree-shaking dropped). */
+  const inBundle = (name: string): string[] => {
+    const meta = JSON.parse(readFileSync(join(bundleDir(name), 'index.meta.json'), 'utf8')) as {
+      outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+    };
+    return Object.values(meta.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path),
+    );
+  };
   const isMjml = (path: string) => /node_modules\/mjml[^/]*\//.test(path);
 
   it('bundles ingest with mjml and send and approval without it', () => {
@@ -103,6 +114,16 @@ describe('bundling', () => {
     expect(inputs('approval').filter(isMjml)).toEqual([]);
     expect(readFileSync(join(bundleDir('send'), 'index.mjs'), 'utf8')).not.toMatch(/mj-column/);
   });
+
+  it.each(Object.keys(stack.functions))(
+    'keeps zod to English in the %s bundle (none of its other 63 locales)',
+    (name) => {
+      const locales = inBundle(name).filter((path) =>
+        /node_modules\/zod\/v4\/locales\//.test(path),
+      );
+      expect(locales.filter((path) => !path.endsWith('/en.js'))).toEqual([]);
+    },
+  );
 
   it.each(['ingest', 'send', 'approval'])('loads the %s bundle and finds its handler', (name) => {
     const { status, stderr } = loadInNode(join(bundleDir(name), 'index.mjs'));
