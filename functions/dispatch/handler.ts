@@ -37,7 +37,7 @@ import { ledgerOf } from '../shared/ledger/client';
 import type { EffectRunner } from '../shared/ledger/effects';
 import { recipientsOf } from '../shared/ledger/sends';
 import { getHead } from '../shared/ledger/statements';
-import { type Logger, withStatement } from '../shared/logger';
+import type { Logger } from '../shared/logger';
 import { type PressJob, parsePressJob } from '../shared/messages';
 import type { Publisher, QueueSender } from '../shared/ports';
 import { sqsConsumer } from '../shared/sqs-consumer';
@@ -82,7 +82,7 @@ export interface DispatchSummary {
 export function createDispatchHandler(deps: DispatchDeps) {
   return sqsConsumer<PressJob>({
     parse: parsePressJob,
-    describe: (job) => ({ statementId: job.id, revision: job.revision, type: job.type }),
+    describe: (job) => ({ type: job.type }),
     logger: deps.logger,
     handle: (job, context) => handleJob(deps, job, context),
   });
@@ -94,10 +94,8 @@ async function handleJob(
   context: InvocationContext | undefined,
 ): Promise<void> {
   const runner = invocationRunner(deps, context, DEFAULT_LEASE_MS);
-  await withStatement(deps.logger, { statementId: job.id, revision: job.revision }, async () => {
-    const summary = await dispatch(deps, runner, job);
-    deps.logger.info('Press job dispatched', { type: job.type, ...summary });
-  });
+  const summary = await dispatch(deps, runner, job);
+  deps.logger.info('Press job dispatched', { type: job.type, ...summary });
 }
 
 async function dispatch(

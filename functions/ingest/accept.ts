@@ -37,7 +37,7 @@ import {
   withStatementLock,
 } from '../shared/ledger/statements';
 import { awaitApproval, holdForApproval } from './approval';
-import { type PlanRun, renderOptions, runPlan } from './effects';
+import { type PlanRun, plannedOutcome, renderOptions, runPlan } from './effects';
 import { rejectUpload } from './reject';
 import { noteReleaseOwed, recordRevision } from './revision';
 import type { IngestDeps, IngestOutcome, ValidUpload } from './types';
@@ -160,17 +160,7 @@ async function carryOut(
   };
   const result = await runPlan(deps, runner, lock, run);
   await markRevisionComplete(runner.ledger, lock.id, plan.revision, deps.clock());
-  return {
-    key: valid.upload.key,
-    id: lock.id,
-    revision: plan.revision,
-    outcome: plan.kind,
-    errors: [],
-    warnings,
-    embargoUntil: plan.embargo?.until ?? null,
-    released: result.released,
-    liftChange: plan.liftChange,
-  };
+  return plannedOutcome(valid.upload.key, lock.id, plan, warnings, result);
 }
 
 /**

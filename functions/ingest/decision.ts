@@ -34,7 +34,7 @@ import {
 import { withStatement } from '../shared/logger';
 import { type ApprovalDecisionMessage, opsSubject } from '../shared/messages';
 import { readBundle } from '../shared/rendered';
-import { renderOnce, runPlan } from './effects';
+import { plannedOutcome, renderOnce, runPlan } from './effects';
 import { approvalOf, sendNotices } from './proofs';
 import { noteReleaseOwed } from './revision';
 import type { IngestDeps, IngestOutcome, Upload, ValidUpload } from './types';
@@ -173,17 +173,7 @@ async function goAhead(
     subject,
     lines: [...lines, '', 'What went out:', ...result.report],
   });
-  return {
-    key: item.sourceKey,
-    id,
-    revision,
-    outcome: plan.kind,
-    errors: [],
-    warnings,
-    embargoUntil: plan.embargo?.until ?? null,
-    released: result.released,
-    liftChange: plan.liftChange,
-  };
+  return plannedOutcome(item.sourceKey, id, plan, warnings, result);
 }
 
 async function reject(

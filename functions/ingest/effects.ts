@@ -19,7 +19,7 @@ import { opsSubject } from '../shared/messages';
 import { type RenderedBundle, readBundle } from '../shared/rendered';
 import { putJson, putObject } from '../shared/storage';
 import { type PlanStep, runStep } from './plan-steps';
-import type { IngestDeps, Upload } from './types';
+import type { IngestDeps, IngestOutcome, Upload } from './types';
 
 export { scheduleName } from './plan-steps';
 
@@ -41,6 +41,27 @@ export interface PlanResult {
   released: boolean;
   /** What was done, one line per step (the ops summary's lines). */
   report: string[];
+}
+
+/** What ingest reports for a revision whose plan it carried out. */
+export function plannedOutcome(
+  key: string,
+  id: string,
+  plan: RevisionPlan,
+  warnings: Issue[],
+  result: PlanResult,
+): IngestOutcome {
+  return {
+    key,
+    id,
+    revision: plan.revision,
+    outcome: plan.kind,
+    errors: [],
+    warnings,
+    embargoUntil: plan.embargo?.until ?? null,
+    released: result.released,
+    liftChange: plan.liftChange,
+  };
 }
 
 /** What the plan adds to the render: a lift that moved, and whose name the email is from. */

@@ -149,28 +149,21 @@ async function unpublish({ deps, runner, lock, run, marker, note }: PlanStep) {
   const { id } = lock;
   const { revision } = run.plan;
   const { statement } = run;
-  const withdrawnAt = deps.clock().toISOString();
-  const files = await runEffect(runner, marker('unpublish-files'), async () => {
-    const latest: PublishedLatest = {
-      status: 'withdrawn',
-      id,
-      revision,
-      reference: statement.reference ?? null,
-      withdrawalReason: statement.withdrawalReason ?? '',
-      withdrawnAt,
-    };
-    await putJson(deps.s3, deps.settings.bucket, latestKey(id), latest);
-    return { key: latestKey(id) };
-  });
-  note(files, `Website copy: ${latestKey(id)} marked withdrawn`);
-  const message: WebsiteWithdrawal = {
-    type: 'statement.withdrawn',
+  // What the website copy and the website are both told.
+  const withdrawal = {
     id,
     revision,
     reference: statement.reference ?? null,
     withdrawalReason: statement.withdrawalReason ?? '',
-    withdrawnAt,
+    withdrawnAt: deps.clock().toISOString(),
   };
+  const files = await runEffect(runner, marker('unpublish-files'), async () => {
+    const latest: PublishedLatest = { status: 'withdrawn', ...withdrawal };
+    await putJson(deps.s3, deps.settings.bucket, latestKey(id), latest);
+    return { key: latestKey(id) };
+  });
+  note(files, `Website copy: ${latestKey(id)} marked withdrawn`);
+  const message: WebsiteWithdrawal = { type: 'statement.withdrawn', ...withdrawal };
   const hook = await runEffect(runner, marker('unpublish-website'), async () => {
     const { messageId } = await deps.publisher.publish({
       topic: 'website',

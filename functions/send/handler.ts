@@ -33,7 +33,6 @@ import type { EffectRunner } from '../shared/ledger/effects';
 import { inFlightEarlier, releaseSendClaim, type SendRef } from '../shared/ledger/sends';
 import { getHead } from '../shared/ledger/statements';
 import { suppressedAmong } from '../shared/ledger/suppression';
-import { withStatement } from '../shared/logger';
 import { parseSendBatch, type SendBatch } from '../shared/messages';
 import { renderedEmailSchema } from '../shared/rendered-email';
 import { RedeliverLaterError, sqsConsumer } from '../shared/sqs-consumer';
@@ -70,16 +69,9 @@ export function createSendHandler(deps: SendDeps) {
   };
   return sqsConsumer<SendBatch>({
     parse: parseSendBatch,
-    describe: (batch) => ({
-      statementId: batch.id,
-      revision: batch.revision,
-      batch: batch.batch,
-    }),
+    describe: (batch) => ({ batch: batch.batch }),
     logger: deps.logger,
-    handle: (batch, context) =>
-      withStatement(deps.logger, { statementId: batch.id, revision: batch.revision }, () =>
-        handleBatch(deps, warm, batch, context),
-      ),
+    handle: (batch, context) => handleBatch(deps, warm, batch, context),
   });
 }
 

@@ -27,7 +27,7 @@ import { statementPk } from '../shared/ledger/client';
 import { withLock } from '../shared/ledger/lock';
 import { lastPostedOf, recordPosted, SITE_SK } from '../shared/ledger/site';
 import { getHead } from '../shared/ledger/statements';
-import { type Logger, withStatement } from '../shared/logger';
+import type { Logger } from '../shared/logger';
 import { parseWebsiteMessage, type WebsiteMessage } from '../shared/messages';
 import type { SecretSource } from '../shared/secrets';
 import { sqsConsumer } from '../shared/sqs-consumer';
@@ -95,16 +95,9 @@ export function deliveryId(message: WebsiteMessage): string {
 export function createWebsiteHookHandler(deps: WebsiteHookDeps) {
   return sqsConsumer<WebsiteMessage>({
     parse: parseWebsiteMessage,
-    describe: (message) => ({
-      statementId: message.id,
-      revision: message.revision,
-      type: message.type,
-    }),
+    describe: (message) => ({ type: message.type }),
     logger: deps.logger,
-    handle: (message, context) =>
-      withStatement(deps.logger, { statementId: message.id, revision: message.revision }, () =>
-        deliver(deps, message, context),
-      ),
+    handle: (message, context) => deliver(deps, message, context),
   });
 }
 

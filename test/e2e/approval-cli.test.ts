@@ -6,18 +6,15 @@
  * and the ops summaries name the approver; an address that is not an approver approves
  * nothing and says so.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as cheerio from 'cheerio';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from '../helpers/local-stack';
+import { devOnce, REPO } from '../helpers/local-stack';
 
-const run = promisify(execFile);
 const APPROVERS = [
   { email: 'head.of.comms@example.org', name: 'Sam Head' },
   { email: 'duty.officer@example.org', name: 'Ola Duty' },
@@ -62,22 +59,7 @@ afterAll(async () => {
 });
 
 async function dev(stateDir: string, extra: string[]): Promise<{ report: Report; stderr: string }> {
-  const { stdout, stderr } = await run(
-    process.execPath,
-    [
-      'bin/herald.mjs',
-      'dev',
-      '--once',
-      '--json',
-      '--state-dir',
-      stateDir,
-      '--now',
-      '2024-02-20T09:00:00Z',
-      ...extra,
-      ...EXAMPLES,
-    ],
-    { cwd: REPO, timeout: 120_000 },
-  );
+  const { stdout, stderr } = await devOnce(stateDir, [...extra, ...EXAMPLES], 120_000);
   return { report: JSON.parse(stdout) as Report, stderr };
 }
 

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO } from '../helpers/local-stack';
+import { devOnce, REPO } from '../helpers/local-stack';
 
 const run = promisify(execFile);
 let stateDir: string;
@@ -19,22 +19,7 @@ afterAll(async () => {
 
 /** `herald dev --once --json` at 09:00 GMT on 20 February 2024, on these files; its stdout. */
 async function devOnceJson(args: string[]): Promise<string> {
-  const { stdout } = await run(
-    process.execPath,
-    [
-      'bin/herald.mjs',
-      'dev',
-      '--once',
-      '--json',
-      '--state-dir',
-      stateDir,
-      '--now',
-      '2024-02-20T09:00:00Z',
-      ...args,
-    ],
-    { cwd: REPO, timeout: 90_000 },
-  );
-  return stdout;
+  return (await devOnce(stateDir, args, 90_000)).stdout;
 }
 
 describe('herald dev --once --json', () => {

@@ -3,9 +3,11 @@
  * clock the test moves explicitly, immediate retries and a fast send rate. Always pair
  * with `stop()` (it also removes the temp dir).
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import type { HeraldConfig } from '../../core/config/schema';
 import { configSchema, type HeraldConfigInput } from '../../core/config/schema';
@@ -22,6 +24,32 @@ import { assertPermitted, synthesizeHerald } from '../iam/evaluate';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 export const EXAMPLES = join(REPO, 'examples', 'statements');
+
+/**
+ * The real CLI as a user runs it: `node bin/herald.mjs dev --once --json` in
+ * `stateDir`, at 09:00 GMT on 20 February 2024 (the examples' morning), with `args`.
+ */
+export function devOnce(
+  stateDir: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)(
+    process.execPath,
+    [
+      'bin/herald.mjs',
+      'dev',
+      '--once',
+      '--json',
+      '--state-dir',
+      stateDir,
+      '--now',
+      '2024-02-20T09:00:00Z',
+      ...args,
+    ],
+    { cwd: REPO, timeout: timeoutMs },
+  );
+}
 
 export interface TestStack extends LocalStack {
   readonly testClock: LocalClock;

@@ -30,7 +30,7 @@ export interface BatchCounts {
   already: number;
 }
 
-export const BATCH_COUNT_NAMES: ReadonlyArray<keyof BatchCounts> = [
+const BATCH_COUNT_NAMES: ReadonlyArray<keyof BatchCounts> = [
   'emailed',
   'suppressed',
   'superseded',
