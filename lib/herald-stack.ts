@@ -265,13 +265,14 @@ export class HeraldStack extends Stack {
       SCHEDULER_DLQ_ARN: scheduler.deadLetter.queue.queueArn,
       DEFAULT_TIMEZONE: config.timezone,
       SENDER_DISPLAY_NAME: config.sender.displayName,
+      // email.json carries the email prepared for send's sender (functions/ingest/env.ts).
+      SENDER_FROM: config.sender.from,
+      SES_CONFIGURATION_SET: base.email.configurationSet.configurationSetName,
       ...(approval
         ? {
             APPROVAL_SETTINGS: approval.settings,
             APPROVAL_URL: approval.url.url,
             APPROVAL_SECRET_ARN: approval.key.secretArn,
-            SENDER_FROM: config.sender.from,
-            SES_CONFIGURATION_SET: base.email.configurationSet.configurationSetName,
             PRESS_LIST_KEY: config.press.listKey,
             PARTNER_FILTERS: approval.partnerFilters,
           }

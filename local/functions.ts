@@ -72,12 +72,12 @@ export function localEnvironments(inputs: LocalEnvironmentInputs): LocalEnvironm
       SCHEDULER_DLQ_ARN,
       DEFAULT_TIMEZONE: config.timezone,
       SENDER_DISPLAY_NAME: config.sender.displayName,
+      SENDER_FROM: config.sender.from,
       ...(config.approval
         ? {
             APPROVAL_SETTINGS: JSON.stringify(config.approval),
             APPROVAL_URL: inputs.approvalUrl,
             APPROVAL_SECRET_ARN: secrets['approval-key'],
-            SENDER_FROM: config.sender.from,
             PRESS_LIST_KEY: config.press.listKey,
             PARTNER_FILTERS: JSON.stringify(partnerFilters(config)),
           }

@@ -10,6 +10,8 @@ import { headAfter, planRevision } from '../../core/lifecycle';
 import { renderStatement } from '../../core/render';
 import type { Statement } from '../../core/statement/schema';
 import type { Recipient, RenderedStatement } from '../../core/types';
+import { storedEmail } from '../../functions/ingest/effects';
+import type { IngestSettings } from '../../functions/ingest/types';
 import { commitRevision, withStatementLock } from '../../functions/shared/ledger/statements';
 import type { PressJob, SendBatch } from '../../functions/shared/messages';
 import { type BenchAws, TABLE } from './aws-env';
@@ -22,16 +24,21 @@ export interface RenderedFixture {
   rendered: RenderedStatement;
 }
 
+/**
+ * `sender`: the configured sender, as ingest has it (email.json then holds the
+ * email prepared for it, as ingest writes it); null: the email alone.
+ */
 export async function putRenderedStatement(
   aws: BenchAws,
   sample: Sample,
   id: string,
+  sender: IngestSettings['sender'] = null,
 ): Promise<RenderedFixture> {
   const statement = { ...sample.statement, id };
   const rendered = await renderStatement(statement, { embargo: sample.embargo });
   const partner = buildPartnerMessage(statement, rendered, 'statement.published', sample.now);
   const emailKey = renderedKey(id, statement.revision, 'email');
-  await aws.put(emailKey, JSON.stringify(rendered.email));
+  await aws.put(emailKey, JSON.stringify(storedEmail(rendered.email, sender)));
   await aws.put(renderedKey(id, statement.revision, 'envelope'), partner.body);
   await recordInForce(aws, statement, sample.now);
   return { id, revision: statement.revision, emailKey, rendered };

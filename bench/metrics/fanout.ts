@@ -127,7 +127,7 @@ const cpuNote = (p: Phase) =>
 
 async function endToEnd(ctx: BenchContext, aws: BenchAws, id: string, rows: number) {
   const sample = await loadSample(ctx.root);
-  const fixture = await putRenderedStatement(aws, sample, id);
+  const fixture = await putRenderedStatement(aws, sample, id, { from: SENDER });
   const list = await writePressList(join(ctx.tmpDir, `fanout-${rows}.csv`), rows);
   await aws.put(PRESS_LIST_KEY, await readFile(list.file));
 
@@ -205,7 +205,9 @@ export const fanoutGroup: MetricGroup = {
     const aws = await startBenchAws(ctx, 'fanout');
     try {
       const sample = await loadSample(ctx.root);
-      const fixture = await putRenderedStatement(aws, sample, 'bench-fanout-ceiling');
+      const fixture = await putRenderedStatement(aws, sample, 'bench-fanout-ceiling', {
+        from: SENDER,
+      });
       const raw = await buildRawMessage(
         fixture.rendered.email,
         { email: 'ceiling@press.example.com', name: 'Ceiling' },

@@ -108,7 +108,9 @@ async function sendColdStarts(
   bundles: { send: BuiltBundle; sendFloor: BuiltBundle },
   sample: Sample,
 ): Promise<{ send: InvokeResult[]; floor: InvokeResult[]; lifecycleFloor: InvokeResult[] }> {
-  const fixture = await putRenderedStatement(aws, sample, sample.statement.id);
+  const fixture = await putRenderedStatement(aws, sample, sample.statement.id, {
+    from: SENDER,
+  });
   const sendVars = {
     LEDGER_TABLE: TABLE,
     BUCKET_NAME: BUCKET,

@@ -69,7 +69,9 @@ export const pacingGroup: MetricGroup = {
     let dispatcher: Instances | null = null;
     try {
       const sample = await loadSample(ctx.root);
-      const fixture = await putRenderedStatement(aws, sample, 'bench-pacing');
+      const fixture = await putRenderedStatement(aws, sample, 'bench-pacing', {
+        from: SENDER,
+      });
       const list = await writePressList(join(ctx.tmpDir, `pacing-${rows}.csv`), rows);
       await aws.put(PRESS_LIST_KEY, await readFile(list.file));
 

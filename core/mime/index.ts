@@ -52,9 +52,13 @@ import {
   type HeaderTemplate,
   headerTemplate,
   prepareBody,
+  restoreBody,
+  type StoredBody,
+  storeBody,
 } from './splice';
 
 export { InvalidUnsubscribeUrlError, UnsafeHeaderValueError } from './checks';
+export type { HeaderTemplate, RecipientField, StoredBody, StoredEncodedPiece } from './splice';
 
 export interface MimeOptions {
   /** The configured sender, e.g. `Herald Press Office <press@example.org>`. */
@@ -64,7 +68,7 @@ export interface MimeOptions {
   /** Optional `mailto:` unsubscribe address, listed after the https one. */
   unsubscribeMailto?: string;
   /** SES configuration set for bounce/complaint events (X-SES-CONFIGURATION-SET). */
-  configurationSet?: string;
+  configurationSet?: string | undefined;
   /** Domain for the Message-ID (default: the sender's domain). SES replaces it anyway. */
   messageIdDomain?: string;
   date?: Date;
@@ -98,7 +102,8 @@ export class PreparedEmail {
   /** The rendered email as it was when prepared (a copy: a RenderedEmail is a plain object). */
   readonly email: RenderedEmail;
 
-  constructor(email: RenderedEmail) {
+  /** With `stored` (made by toStored from this same email), nothing is encoded again. */
+  constructor(email: RenderedEmail, stored?: StoredMime) {
     this.email = {
       ...email,
       text: { parts: [...email.text.parts], slots: [...email.text.slots] },
@@ -107,12 +112,38 @@ export class PreparedEmail {
     };
     this.text = canonicalParts(email.text);
     this.html = canonicalParts(email.html);
-    this.encodedText = prepareBody(this.text, true);
-    this.encodedHtml = prepareBody(this.html, false);
+    this.encodedText = stored ? restoreBody(stored.text) : prepareBody(this.text, true);
+    this.encodedHtml = stored ? restoreBody(stored.html) : prepareBody(this.html, false);
+  }
+
+  /** Uses `template` (stored by ingest) for messages with these sender settings. */
+  adoptTemplate(sender: MimeSender & Pick<MimeOptions, 'fixed'>, template: HeaderTemplate): void {
+    this.templates.set(templateKey(sender), template);
   }
 
   /** Header templates by sender settings (a container has one; tests pin boundaries). */
   private readonly templates = new Map<string, HeaderTemplate | null>();
+
+  /**
+   * The encoded bodies and this sender's header template as JSON can hold them,
+   * for a later PreparedEmail of the same email (null: MailComposer's headers were
+   * not the expected shape, so there is nothing to reuse).
+   */
+  toStored(sender: MimeSender & Pick<MimeOptions, 'fixed'>): StoredMime | null {
+    const headers = this.headerTemplate({ ...sender, unsubscribeUrl: 'https://herald.invalid/' });
+    if (!headers) return null;
+    return {
+      sender: {
+        from: sender.from,
+        ...(sender.configurationSet !== undefined
+          ? { configurationSet: sender.configurationSet }
+          : {}),
+      },
+      text: storeBody(this.encodedText),
+      html: storeBody(this.encodedHtml),
+      headers,
+    };
+  }
 
   /** Made from `email` as it is now (an unchanged string compares at once). */
   madeFrom(email: RenderedEmail): boolean {
@@ -134,11 +165,7 @@ export class PreparedEmail {
    * is left to MailComposer).
    */
   headerTemplate(options: MimeOptions): HeaderTemplate | null {
-    const key = JSON.stringify([
-      options.from,
-      options.configurationSet ?? null,
-      options.fixed?.baseBoundary ?? null,
-    ]);
+    const key = templateKey(options);
     let template = this.templates.get(key);
     if (template === undefined) {
       const placeholder = () => ({
@@ -168,6 +195,42 @@ export class PreparedEmail {
 }
 
 const MAX_TEMPLATES = 8;
+
+/** The sender settings that change the headers. */
+export type MimeSender = Pick<MimeOptions, 'from' | 'configurationSet'>;
+
+function templateKey(options: MimeSender & Pick<MimeOptions, 'fixed'>): string {
+  return JSON.stringify([
+    options.from,
+    options.configurationSet ?? null,
+    options.fixed?.baseBoundary ?? null,
+  ]);
+}
+
+/**
+ * A rendered email prepared for one sender, as JSON: ingest stores it beside the
+ * email (`mime` in email.json) so that a cold send only splices (encoding the
+ * bodies and building MailComposer's headers cost more than the rest of a first
+ * message). The multipart boundary is the template's, so one per revision.
+ */
+export interface StoredMime {
+  /** The sender the headers were built for. A send configured otherwise builds its own. */
+  readonly sender: MimeSender;
+  readonly text: StoredBody;
+  readonly html: StoredBody;
+  readonly headers: HeaderTemplate;
+}
+
+/**
+ * `email` prepared for `sender`, to store (null: nothing worth storing; send then
+ * prepares it). `fixed` pins the boundary, for tests.
+ */
+export function storedMimeFor(
+  email: RenderedEmail,
+  sender: MimeSender & Pick<MimeOptions, 'fixed'>,
+): StoredMime | null {
+  return new PreparedEmail(email).toStored(sender);
+}
 
 function same(a: SlottedText, b: SlottedText): boolean {
   return (
@@ -202,15 +265,26 @@ function preparedFor(email: RenderedEmail | PreparedEmail): PreparedEmail {
 
 /**
  * Does now, for `email` and this sender, the work every journalist's message shares:
- * encoding the parts and building the header template. buildRawMessage would do it on
- * its first call; send calls this as the email arrives, while its claims are in flight.
+ * encoding the parts and building the header template, or taking both from `stored`
+ * (what ingest stored for the same sender). buildRawMessage would do it on its first
+ * call; send calls this as the email arrives, while its claims are in flight.
  */
 export function prepareForSender(
   email: RenderedEmail,
-  sender: Pick<MimeOptions, 'from' | 'configurationSet'>,
+  sender: MimeSender & Pick<MimeOptions, 'fixed'>,
+  stored?: StoredMime,
 ): void {
+  if (stored && sameSender(stored.sender, sender) && !prepared.get(email)?.madeFrom(email)) {
+    const ready = new PreparedEmail(email, stored);
+    ready.adoptTemplate(sender, stored.headers);
+    prepared.set(email, ready);
+    return;
+  }
   preparedFor(email).headerTemplate({ ...sender, unsubscribeUrl: 'https://herald.invalid/' });
 }
+
+const sameSender = (a: MimeSender, b: MimeSender): boolean =>
+  a.from === b.from && a.configurationSet === b.configurationSet;
 
 /**
  * The raw RFC 5322 message for one journalist: what composeRawMessage builds,

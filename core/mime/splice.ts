@@ -31,7 +31,7 @@ const CRLF = '\r\n';
 const LEADING_BREAKS = /^(?:\r\n)+/;
 
 /** Lines holding slots, filled and encoded per recipient. `parts`/`slots` as in SlottedText. */
-interface Span extends SlottedText {
+export interface Span extends SlottedText {
   /** Drop the line breaks this span starts with (it starts the body). */
   readonly stripLeadingBreaks: boolean;
 }
@@ -39,19 +39,21 @@ interface Span extends SlottedText {
 /**
  * Lines without slots, QP-encoded. The body's last piece is split into its text
  * and the blanks it ends with (see endOfBody); the others have `blanks` ''.
+ * `Bytes` is Buffer in memory and a latin1 string when stored as JSON (quoted-
+ * printable is ASCII, so the string is exact).
  */
-interface Encoded {
+interface Encoded<Bytes = Buffer> {
   readonly text: string;
   readonly blanks: string;
   /** Soft-wrapped, for a piece that is not the body's last. */
-  readonly wrapped: Buffer;
+  readonly wrapped: Bytes;
   /** For the body's last piece: endOfBody with `long` false, then true. */
-  readonly ends: readonly [Buffer, Buffer] | null;
+  readonly ends: readonly [Bytes, Bytes] | null;
 }
 
 /** A body in order: lines already encoded, and spans to fill and encode per recipient. */
-export interface EncodedBody {
-  readonly pieces: ReadonlyArray<Encoded | Span>;
+export interface EncodedBody<Bytes = Buffer> {
+  readonly pieces: ReadonlyArray<Encoded<Bytes> | Span>;
   /** The body can be empty for some recipient (MailComposer then leaves the part out). */
   readonly mayBeEmpty: boolean;
 }
@@ -199,6 +201,37 @@ export function prepareBody(canonical: SlottedText, stripLeadingBreaks: boolean)
 }
 
 const isSpan = (piece: Encoded | Span): piece is Span => 'slots' in piece;
+
+/** An encoded piece as JSON holds it. */
+export type StoredEncodedPiece = Encoded<string>;
+
+/** An EncodedBody as JSON holds it (what ingest stores so send need not encode). */
+export type StoredBody = EncodedBody<string>;
+
+export const storeBody = (body: EncodedBody): StoredBody =>
+  convertBytes(body, (bytes) => bytes.toString('latin1'));
+
+export const restoreBody = (stored: StoredBody): EncodedBody =>
+  convertBytes(stored, (bytes) => Buffer.from(bytes, 'latin1'));
+
+function convertBytes<From, To>(
+  body: EncodedBody<From>,
+  convert: (bytes: From) => To,
+): EncodedBody<To> {
+  return {
+    pieces: body.pieces.map((piece) =>
+      'slots' in piece
+        ? piece
+        : {
+            text: piece.text,
+            blanks: piece.blanks,
+            wrapped: convert(piece.wrapped),
+            ends: piece.ends ? [convert(piece.ends[0]), convert(piece.ends[1])] : null,
+          },
+    ),
+    mayBeEmpty: body.mayBeEmpty,
+  };
+}
 
 /** This recipient's encoded body: the encoded lines with the spans filled and encoded in between. */
 export function encodeBody(

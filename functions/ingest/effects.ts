@@ -2,8 +2,10 @@ import { renderedKey, renderedPrefix } from '../../core/bucket-layout';
 import { buildPartnerMessage } from '../../core/envelope';
 import { formatIssueLines } from '../../core/errors';
 import type { Effect, RevisionPlan } from '../../core/lifecycle';
+import { storedMimeFor } from '../../core/mime';
 import { renderStatement } from '../../core/render';
 import { escapeHtml } from '../../core/render/email';
+import { fromHeader } from '../../core/render/sender';
 import { fillSlots } from '../../core/render/slots';
 import { PREVIEW_SLOTS } from '../../core/render/template/preview-data';
 import type { Statement } from '../../core/statement/schema';
@@ -17,9 +19,10 @@ import {
 import type { StatementLock } from '../shared/ledger/statements';
 import { opsSubject } from '../shared/messages';
 import { type RenderedBundle, readBundle } from '../shared/rendered';
+import type { StoredEmail } from '../shared/rendered-email';
 import { putJson, putObject } from '../shared/storage';
 import { type PlanStep, runStep } from './plan-steps';
-import type { IngestDeps, IngestOutcome, Upload } from './types';
+import type { IngestDeps, IngestOutcome, IngestSettings, Upload } from './types';
 
 export { scheduleName } from './plan-steps';
 
@@ -215,6 +218,13 @@ export function embargoLines(plan: RevisionPlan): string[] {
   return lines;
 }
 
+/** email.json: the email, and (with a sender configured) the email prepared for it. */
+export function storedEmail(email: RenderedEmail, sender: IngestSettings['sender']): StoredEmail {
+  if (!sender) return email;
+  const mime = storedMimeFor(email, { ...sender, from: fromHeader(email.fromName, sender.from) });
+  return mime ? { ...email, mime } : email;
+}
+
 async function renderAndStore(deps: IngestDeps, run: PlanRun): Promise<RenderedBundle> {
   const { statement, plan } = run;
   const { id, revision } = statement;
@@ -235,7 +245,7 @@ async function renderAndStore(deps: IngestDeps, run: PlanRun): Promise<RenderedB
   const key = (file: Parameters<typeof renderedKey>[2]) => renderedKey(id, revision, file);
   // Independent files, written at once; bundle.json only after all of them.
   await Promise.all([
-    putJson(s3, settings.bucket, key('email'), rendered.email),
+    putJson(s3, settings.bucket, key('email'), storedEmail(rendered.email, settings.sender)),
     putObject(
       s3,
       settings.bucket,

@@ -50,7 +50,10 @@ export const ingestEnvSchema = z
     /** The approval endpoint's URL (a Function URL). */
     APPROVAL_URL: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
     APPROVAL_SECRET_ARN: z.string().min(1).optional(),
-    /** The configured sender (`sender.from`) proofs come from. */
+    /**
+     * The configured sender (`sender.from`): email.json then carries the email
+     * prepared for it, so a cold send only splices. Proofs come from it too.
+     */
     SENDER_FROM: z.string().min(3).optional(),
     SES_CONFIGURATION_SET: z.string().min(1).optional(),
     PRESS_LIST_KEY: z.string().min(1).optional(),

@@ -47,6 +47,9 @@ export function bootIngest(source: EnvSource, runtime: FunctionRuntime) {
       defaultTimezone: env.DEFAULT_TIMEZONE,
       senderDisplayName: env.SENDER_DISPLAY_NAME,
       approval,
+      sender: env.SENDER_FROM
+        ? { from: env.SENDER_FROM, configurationSet: env.SES_CONFIGURATION_SET }
+        : null,
     },
   });
 }

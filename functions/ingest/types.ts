@@ -18,6 +18,12 @@ export interface IngestSettings extends ReleaseSettings {
   senderDisplayName?: SenderDisplayName;
   /** Set when approval is configured: nothing goes out until approvers approved. */
   approval?: IngestApprovalSettings | null;
+  /**
+   * The sender send uses (`sender.from`, the configuration set). When set, email.json
+   * also holds the email prepared for it (core/mime StoredMime), so a cold send
+   * does not encode the bodies or build the headers itself.
+   */
+  sender?: { from: string; configurationSet?: string | undefined } | null;
 }
 
 /** What ingest needs to hold revisions for approval and send the proofs. */

@@ -23,7 +23,7 @@
  * not the CSV parser or the statement schema (docs/performance.md).
  */
 import { decideDelivery } from '../../core/lifecycle';
-import { prepareForSender } from '../../core/mime';
+import { prepareForSender, type StoredMime } from '../../core/mime';
 import { maskEmail, normaliseEmail } from '../../core/press-list/address';
 import type { Recipient, RenderedEmail } from '../../core/types';
 import { type BatchCounts, noteBatchDone } from '../shared/delivery-report';
@@ -34,7 +34,7 @@ import { inFlightEarlier, releaseSendClaim, type SendRef } from '../shared/ledge
 import { getHead } from '../shared/ledger/statements';
 import { suppressedAmong } from '../shared/ledger/suppression';
 import { parseSendBatch, type SendBatch } from '../shared/messages';
-import { renderedEmailSchema } from '../shared/rendered-email';
+import { readStoredEmail } from '../shared/rendered-email';
 import { RedeliverLaterError, sqsConsumer } from '../shared/sqs-consumer';
 import { getJson } from '../shared/storage';
 import '../shared/zod-mini';
@@ -253,9 +253,14 @@ async function isSuperseded(deps: SendDeps, warm: WarmState, batch: SendBatch): 
 function loadEmail(deps: SendDeps, warm: WarmState, key: string): Promise<RenderedEmail> {
   let cached = warm.emails.get(key);
   if (!cached) {
-    cached = getJson(deps.s3, deps.settings.bucket, key, (v) => renderedEmailSchema.parse(v)).then(
-      (email) => {
-        warmUpMime(deps, email);
+    cached = getJson(deps.s3, deps.settings.bucket, key, readStoredEmail).then(
+      ({ email, mime, mimeDropped }) => {
+        if (mimeDropped) {
+          deps.logger.warn('The email prepared by ingest did not parse; preparing it here', {
+            key,
+          });
+        }
+        warmUpMime(deps, email, mime);
         return email;
       },
     );
@@ -268,13 +273,14 @@ function loadEmail(deps: SendDeps, warm: WarmState, key: string): Promise<Render
 }
 
 /**
- * Encodes the email once, as it arrives: the first journalist's message then only
- * splices. Best effort: if it fails, building each message fails the same way and is
- * handled there (the claim given back, the record retried).
+ * Prepares the email once, as it arrives: from what ingest stored for this sender
+ * (`mime`) if it can, else by encoding it here. The first journalist's message then
+ * only splices. Best effort: if it fails, building each message fails the same way
+ * and is handled there (the claim given back, the record retried).
  */
-function warmUpMime(deps: SendDeps, email: RenderedEmail): void {
+function warmUpMime(deps: SendDeps, email: RenderedEmail, mime: StoredMime | undefined): void {
   try {
-    prepareForSender(email, senderOf(deps, email));
+    prepareForSender(email, senderOf(deps, email), mime);
   } catch (err) {
     deps.logger.warn('Could not prepare the email for sending', { error: err });
   }

@@ -13,12 +13,16 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
+import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { startAwsStub } from '../../bench/lib/aws-stub';
 import { runNode } from '../../bench/lib/child';
 import { awsEnv } from '../../bench/lib/emulators';
+import { buildRawMessage, prepareForSender } from '../../core/mime';
 import { renderEmail } from '../../core/render/email';
+import { fromHeader } from '../../core/render/sender';
 import { parseStatement } from '../../core/statement/parse';
+import { readStoredEmail } from '../../functions/shared/rendered-email';
 import { METAFILE_CONTEXT_KEY } from '../../lib/constructs/herald-function';
 import { createLedgerTable, createLocalClients, destroyLocalClients } from '../../local/clients';
 import { startDynamo, startS3 } from '../../local/emulators';
@@ -188,8 +192,27 @@ process.exit(0);`,
         const stored = await clients.s3.send(
           new GetObjectCommand({ Bucket: BUCKET, Key: `rendered/${id}/${revision}/email.json` }),
         );
-        const bundled: unknown = JSON.parse((await stored.Body?.transformToString()) ?? 'null');
+        const {
+          email: bundled,
+          mime,
+          mimeDropped,
+        } = readStoredEmail(JSON.parse((await stored.Body?.transformToString()) ?? 'null'));
+        expect(mimeDropped, file).toBe(false);
         expect(bundled, file).toEqual(await renderEmail(parsed.statement, parsed.embargo));
+        // The email prepared for the configured sender, as send will read it.
+        const from = fromHeader(bundled.fromName, FAKE_ENV.SENDER_FROM ?? '');
+        expect(mime?.sender, file).toEqual({ from });
+        const read = structuredClone(bundled);
+        prepareForSender(read, { from }, mime);
+        const message = await buildRawMessage(
+          read,
+          { email: 'jane@example.org', name: 'Jane Smith' },
+          { from, unsubscribeUrl: 'https://u.example.org/u?t=1' },
+        );
+        expect(message.toString('latin1'), file).toContain(`boundary="${mime?.headers.boundary}"`);
+        const parsedMail = await simpleParser(message);
+        expect(parsedMail.subject, file).toBe(bundled.subject);
+        expect(parsedMail.text, file).toContain('Dear Jane Smith,');
       }
     } finally {
       destroyLocalClients(clients);

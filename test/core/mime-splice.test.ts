@@ -15,6 +15,9 @@ import {
   composeRawMessage,
   type MimeOptions,
   prepareEmail,
+  prepareForSender,
+  type StoredMime,
+  storedMimeFor,
 } from '../../core/mime';
 import { renderEmail } from '../../core/render/email';
 import { escapeHtml } from '../../core/render/mjml-tag';
@@ -256,6 +259,72 @@ describe('buildRawMessage is byte for byte what MailComposer builds', () => {
         await composeRawMessage(sample, r, o),
       ),
     ).toBe(true);
+  });
+});
+
+// ── Prepared by ingest, stored, spliced by send ─────────────────────────────
+
+/** What send reads back from email.json: the stored preparation after a JSON round trip. */
+const viaJson = (e: RenderedEmail, sender: Parameters<typeof storedMimeFor>[1]): StoredMime => {
+  const stored = storedMimeFor(e, sender);
+  if (!stored) throw new Error('MailComposer headers were not the expected shape');
+  return JSON.parse(JSON.stringify(stored)) as StoredMime;
+};
+
+const pinned = (o: MimeOptions) => (o.fixed ? { fixed: o.fixed } : {});
+
+describe('a preparation stored with the email (what ingest writes for send)', () => {
+  it('property: after a JSON round trip, gives the bytes MailComposer builds', async () => {
+    await fc.assert(
+      fc.asyncProperty(slotted, slotted, recipient, options, async (text, html, r, o) => {
+        const written = email({ text, html });
+        const sender = { from: o.from, configurationSet: o.configurationSet, ...pinned(o) };
+        const stored = viaJson(written, sender);
+        // send parses its own copy of email.json: nothing is shared with what ingest prepared.
+        const read = structuredClone(written);
+        prepareForSender(read, sender, stored);
+        const fast = await buildRawMessage(read, r, o);
+        const reference = await composeRawMessage(written, r, o);
+        expect(fast.toString('latin1')).toBe(reference.toString('latin1'));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('is what send uses for its sender: the stored boundary, not a new one', async () => {
+    const sender = { from: FROM, fixed: { baseBoundary: 'c'.repeat(16), messageId: '<x@y>' } };
+    const stored = viaJson(sample, sender);
+    const read = structuredClone(sample);
+    prepareForSender(read, { from: FROM }, stored);
+    const message = await buildRawMessage(
+      read,
+      { email: 'jane@example.org', name: 'Jane' },
+      { from: FROM, unsubscribeUrl: 'https://u.example.org/u?t=1' },
+    );
+    expect(message.toString('latin1')).toContain(`--_NmP-${'c'.repeat(16)}-Part_1`);
+    const parsed = await simpleParser(message);
+    expect(parsed.text).toContain('Dear Jane,');
+    expect(parsed.html).toContain('https://u.example.org/u?t=1');
+  });
+
+  it('is left alone for another sender or configuration set: the message says who sends it now', async () => {
+    const stored = viaJson(sample, { from: 'Old Sender <old@example.org>' });
+    for (const sender of [
+      { from: FROM },
+      { from: 'Old Sender <old@example.org>', configurationSet: 'x' },
+    ]) {
+      const read = structuredClone(sample);
+      prepareForSender(read, sender, stored);
+      const parsed = await simpleParser(
+        await buildRawMessage(
+          read,
+          { email: 'jane@example.org' },
+          { ...sender, unsubscribeUrl: 'https://u.example.org/u?t=1' },
+        ),
+      );
+      expect(parsed.from?.text).toBe(sender.from.replace(/^(.*) </, '"$1" <'));
+      expect(parsed.headers.get('x-ses-configuration-set')).toBe(sender.configurationSet);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { fromHeader } from '../../core/render/sender';
 import { EMAIL_MAX_BYTES, estimateEmailBytes } from '../../core/render/size-budget';
 import type { StatementInput } from '../../core/statement/schema';
 import type { PartnerEnvelope } from '../../core/types';
@@ -8,6 +9,7 @@ import { createIngestHandler, type IngestDeps } from '../../functions/ingest/han
 import { EffectInProgressError } from '../../functions/shared/errors';
 import { createLogger } from '../../functions/shared/logger';
 import type { PressJob, WebsiteRelease } from '../../functions/shared/messages';
+import { readStoredEmail } from '../../functions/shared/rendered-email';
 import { sampleInput, sampleStatement } from '../fixtures/statements';
 import { createFakeDynamo, throttled } from '../helpers/fake-dynamo';
 import {
@@ -118,6 +120,29 @@ describe('ingest: publishing', () => {
       ),
     );
     expect(bucket.keys('published/')).toEqual([]);
+  });
+
+  it('stores the email prepared for the configured sender, under its From name, for send to splice', async () => {
+    const { deps, upload, bucket } = setup('2024-02-21T00:00:00.000Z');
+    const sender = { from: 'Press Office <press@example.org>', configurationSet: 'herald-events' };
+    const ingest = createIngestHandler({ ...deps, settings: { ...deps.settings, sender } });
+
+    await ingest(s3Event(upload(statement())));
+
+    const stored = readStoredEmail(JSON.parse(bucket.text(`rendered/${ID}/1/email.json`) ?? '{}'));
+    expect(stored.mimeDropped).toBe(false);
+    expect(stored.mime?.sender).toEqual({
+      from: fromHeader(stored.email.fromName, sender.from),
+      configurationSet: 'herald-events',
+    });
+    // Without a configured sender there is nothing to prepare for.
+    const plain = setup('2024-02-21T00:00:00.000Z');
+    await plain.ingest(s3Event(plain.upload(statement())));
+    const without = readStoredEmail(
+      JSON.parse(plain.bucket.text(`rendered/${ID}/1/email.json`) ?? '{}'),
+    );
+    expect(without.mime).toBeUndefined();
+    expect(without.email).toEqual(stored.email);
   });
 
   it('releases at once when the embargo lifts exactly now', async () => {

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { simpleParser } from 'mailparser';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { storedMimeFor } from '../../core/mime';
 import { verifyUnsubscribeToken } from '../../core/security/unsubscribe-token';
 import type { Recipient, RenderedEmail } from '../../core/types';
 import {
@@ -470,6 +471,64 @@ describe('send: the From header', () => {
     expect((await simpleParser(plain ?? Buffer.alloc(0))).from?.value).toEqual([
       { name: 'Herald Press Office', address: 'press@example.org' },
     ]);
+  });
+});
+
+describe('send: the email prepared by ingest (mime in email.json)', () => {
+  const FROM = 'Herald Press Office <press@example.org>';
+  const storedFor = (from: string, configurationSet?: string) =>
+    storedMimeFor(rendered, {
+      from,
+      configurationSet,
+      fixed: { baseBoundary: 'c'.repeat(16), messageId: '<x@example.org>' },
+    });
+
+  it('splices into what ingest prepared for its sender, and each journalist still gets their own link', async () => {
+    bucket.write(
+      EMAIL_KEY,
+      JSON.stringify({ ...rendered, mime: storedFor(FROM, 'herald-events') }),
+      'application/json',
+    );
+    await makeHandler()(sqsEvent(batchOf(ann, bob)));
+    const raws = rawMessages();
+    expect(raws).toHaveLength(2);
+    for (const raw of raws) {
+      // The stored boundary: nothing was prepared again.
+      expect(raw.toString('latin1')).toContain(`--_NmP-${'c'.repeat(16)}-Part_1`);
+      const parsed = await simpleParser(raw);
+      const line = parsed.headerLines.find((h) => h.key === 'list-unsubscribe')?.line ?? '';
+      const url = /<(https:[^>]+)>/.exec(line)?.[1] ?? '';
+      expect(parsed.text).toContain(url);
+      expect(parsed.headers.get('x-ses-configuration-set')).toBe('herald-events');
+    }
+    expect((await simpleParser(raws[0] ?? Buffer.alloc(0))).text).toContain('Dear Ann Reporter,');
+  });
+
+  it('prepares the email itself when ingest prepared it for another sender', async () => {
+    bucket.write(
+      EMAIL_KEY,
+      JSON.stringify({ ...rendered, mime: storedFor('Old <old@example.org>', 'herald-events') }),
+      'application/json',
+    );
+    await makeHandler()(sqsEvent(batchOf(bob)));
+    const [raw] = rawMessages();
+    expect(raw?.toString('latin1')).not.toContain('c'.repeat(16));
+    expect((await simpleParser(raw ?? Buffer.alloc(0))).from?.value).toEqual([
+      { name: 'Herald Press Office', address: 'press@example.org' },
+    ]);
+  });
+
+  it('drops a stored preparation that does not parse, and still sends', async () => {
+    bucket.write(
+      EMAIL_KEY,
+      JSON.stringify({ ...rendered, mime: { sender: { from: FROM }, text: 'x' } }),
+      'application/json',
+    );
+    const result = await makeHandler()(sqsEvent(batchOf(bob)));
+    expect(result.batchItemFailures).toEqual([]);
+    const [raw] = rawMessages();
+    expect((await simpleParser(raw ?? Buffer.alloc(0))).text).toContain('Body');
+    expect(sendItem(bob.email)).toMatchObject({ status: 'sent' });
   });
 });
 
