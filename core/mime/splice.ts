@@ -37,14 +37,15 @@ export interface Span extends SlottedText {
 }
 
 /**
- * Lines without slots, QP-encoded. The body's last piece is split into its text
- * and the blanks it ends with (see endOfBody); the others have `blanks` ''.
+ * Lines without slots, QP-encoded and soft-wrapped once. The encoded text itself
+ * is not kept (only its length, which decides how the body's end is wrapped):
+ * this is what ingest stores, so it holds each line once.
  * `Bytes` is Buffer in memory and a latin1 string when stored as JSON (quoted-
  * printable is ASCII, so the string is exact).
  */
 interface Encoded<Bytes = Buffer> {
-  readonly text: string;
-  readonly blanks: string;
+  /** Length of the QP text before wrapping (for the body's last piece, without the blanks it ends with). */
+  readonly length: number;
   /** Soft-wrapped, for a piece that is not the body's last. */
   readonly wrapped: Bytes;
   /** For the body's last piece: endOfBody with `long` false, then true. */
@@ -92,7 +93,7 @@ function encodeSplit(text: string): { text: string; blanks: string } {
 function encoded(text: string, last: boolean): Encoded {
   const split = last ? encodeSplit(text) : { text: encode(text), blanks: '' };
   return {
-    ...split,
+    length: split.text.length,
     wrapped: Buffer.from(wrap(split.text, QP_LINE_LENGTH), 'latin1'),
     ends: last ? [endOfBody(split, false), endOfBody(split, true)] : null,
   };
@@ -196,7 +197,10 @@ export function prepareBody(canonical: SlottedText, stripLeadingBreaks: boolean)
   }
   if (pos < whole.length) pieces.push(encoded(whole.slice(pos), true));
   // Empty only if nothing static is left and every span can fill to nothing.
-  const mayBeEmpty = pieces.every((p) => isSpan(p) || p.text.length + p.blanks.length === 0);
+  // (A last piece of blanks alone has length 0 but a non-empty end.)
+  const mayBeEmpty = pieces.every(
+    (p) => isSpan(p) || (p.wrapped.length === 0 && (p.ends?.[0].length ?? 0) === 0),
+  );
   return { pieces, mayBeEmpty };
 }
 
@@ -223,8 +227,7 @@ function convertBytes<From, To>(
       'slots' in piece
         ? piece
         : {
-            text: piece.text,
-            blanks: piece.blanks,
+            length: piece.length,
             wrapped: convert(piece.wrapped),
             ends: piece.ends ? [convert(piece.ends[0]), convert(piece.ends[1])] : null,
           },
@@ -246,7 +249,9 @@ export function encodeBody(
     const text = fillBody(piece, values, escapeValue, piece.stripLeadingBreaks);
     return i === last ? encodeSplit(text) : { text: encode(text), blanks: '' };
   });
-  const long = pieces.reduce((length, piece) => length + piece.text.length, 0) > QP_LINE_LENGTH;
+  const lengthOf = (piece: Encoded | { text: string }) =>
+    'wrapped' in piece ? piece.length : piece.text.length;
+  const long = pieces.reduce((length, piece) => length + lengthOf(piece), 0) > QP_LINE_LENGTH;
   return pieces.map((piece, i) => {
     if ('wrapped' in piece)
       return (i === last ? piece.ends?.[long ? 1 : 0] : null) ?? piece.wrapped;

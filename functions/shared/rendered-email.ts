@@ -38,8 +38,7 @@ const storedBody = z.object({
         stripLeadingBreaks: z.boolean(),
       }),
       z.object({
-        text: z.string(),
-        blanks: z.string(),
+        length: z.int().check(z.gte(0)),
         wrapped: z.string(),
         ends: z.nullable(z.tuple([z.string(), z.string()])),
       }),
