@@ -225,6 +225,18 @@ export function storedEmail(email: RenderedEmail, sender: IngestSettings['sender
   return mime ? { ...email, mime } : email;
 }
 
+/** storedEmail, or the email alone if preparing it fails: a head start for send, never a reason to stop. */
+function storedEmailOrPlain(deps: IngestDeps, email: RenderedEmail): StoredEmail {
+  try {
+    return storedEmail(email, deps.settings.sender);
+  } catch (err) {
+    deps.logger.warn('Could not prepare the email for send; send will prepare it itself', {
+      error: err,
+    });
+    return email;
+  }
+}
+
 async function renderAndStore(deps: IngestDeps, run: PlanRun): Promise<RenderedBundle> {
   const { statement, plan } = run;
   const { id, revision } = statement;
@@ -245,7 +257,7 @@ async function renderAndStore(deps: IngestDeps, run: PlanRun): Promise<RenderedB
   const key = (file: Parameters<typeof renderedKey>[2]) => renderedKey(id, revision, file);
   // Independent files, written at once; bundle.json only after all of them.
   await Promise.all([
-    putJson(s3, settings.bucket, key('email'), storedEmail(rendered.email, settings.sender)),
+    putJson(s3, settings.bucket, key('email'), storedEmailOrPlain(deps, rendered.email)),
     putObject(
       s3,
       settings.bucket,
