@@ -58,7 +58,6 @@ import {
 } from './splice';
 
 export { InvalidUnsubscribeUrlError, UnsafeHeaderValueError } from './checks';
-export type { HeaderTemplate, RecipientField, StoredBody, StoredEncodedPiece } from './splice';
 
 export interface MimeOptions {
   /** The configured sender, e.g. `Herald Press Office <press@example.org>`. */
@@ -117,7 +116,7 @@ export class PreparedEmail {
   }
 
   /** Uses `template` (stored by ingest) for messages with these sender settings. */
-  adoptTemplate(sender: MimeSender & Pick<MimeOptions, 'fixed'>, template: HeaderTemplate): void {
+  adoptTemplate(sender: SenderOptions, template: HeaderTemplate): void {
     this.templates.set(templateKey(sender), template);
   }
 
@@ -129,8 +128,8 @@ export class PreparedEmail {
    * for a later PreparedEmail of the same email (null: MailComposer's headers were
    * not the expected shape, so there is nothing to reuse).
    */
-  toStored(sender: MimeSender & Pick<MimeOptions, 'fixed'>): StoredMime | null {
-    const headers = this.headerTemplate({ ...sender, unsubscribeUrl: 'https://herald.invalid/' });
+  toStored(sender: SenderOptions): StoredMime | null {
+    const headers = this.headerTemplate(sender);
     if (!headers) return null;
     return {
       sender: {
@@ -164,7 +163,7 @@ export class PreparedEmail {
    * per-recipient fields cut out (null: not the expected shape, so each message
    * is left to MailComposer).
    */
-  headerTemplate(options: MimeOptions): HeaderTemplate | null {
+  headerTemplate(options: SenderOptions): HeaderTemplate | null {
     const key = templateKey(options);
     let template = this.templates.get(key);
     if (template === undefined) {
@@ -199,7 +198,10 @@ const MAX_TEMPLATES = 8;
 /** The sender settings that change the headers. */
 export type MimeSender = Pick<MimeOptions, 'from' | 'configurationSet'>;
 
-function templateKey(options: MimeSender & Pick<MimeOptions, 'fixed'>): string {
+/** MimeSender, and the boundary tests pin: all a header template depends on. */
+type SenderOptions = MimeSender & Pick<MimeOptions, 'fixed'>;
+
+function templateKey(options: SenderOptions): string {
   return JSON.stringify([
     options.from,
     options.configurationSet ?? null,
@@ -225,11 +227,8 @@ export interface StoredMime {
  * `email` prepared for `sender`, to store (null: nothing worth storing; send then
  * prepares it). `fixed` pins the boundary, for tests.
  */
-export function storedMimeFor(
-  email: RenderedEmail,
-  sender: MimeSender & Pick<MimeOptions, 'fixed'>,
-): StoredMime | null {
-  return new PreparedEmail(email).toStored(sender);
+export function storedMimeFor(email: RenderedEmail, sender: SenderOptions): StoredMime | null {
+  return preparedFor(email).toStored(sender);
 }
 
 function same(a: SlottedText, b: SlottedText): boolean {
@@ -271,7 +270,7 @@ function preparedFor(email: RenderedEmail | PreparedEmail): PreparedEmail {
  */
 export function prepareForSender(
   email: RenderedEmail,
-  sender: MimeSender & Pick<MimeOptions, 'fixed'>,
+  sender: SenderOptions,
   stored?: StoredMime,
 ): void {
   if (stored && sameSender(stored.sender, sender) && !prepared.get(email)?.madeFrom(email)) {
@@ -280,7 +279,7 @@ export function prepareForSender(
     prepared.set(email, ready);
     return;
   }
-  preparedFor(email).headerTemplate({ ...sender, unsubscribeUrl: 'https://herald.invalid/' });
+  preparedFor(email).headerTemplate(sender);
 }
 
 const sameSender = (a: MimeSender, b: MimeSender): boolean =>

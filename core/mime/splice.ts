@@ -204,10 +204,7 @@ export function prepareBody(canonical: SlottedText, stripLeadingBreaks: boolean)
   return { pieces, mayBeEmpty };
 }
 
-const isSpan = (piece: Encoded | Span): piece is Span => 'slots' in piece;
-
-/** An encoded piece as JSON holds it. */
-export type StoredEncodedPiece = Encoded<string>;
+const isSpan = <Bytes>(piece: Encoded<Bytes> | Span): piece is Span => 'slots' in piece;
 
 /** An EncodedBody as JSON holds it (what ingest stores so send need not encode). */
 export type StoredBody = EncodedBody<string>;
@@ -224,7 +221,7 @@ function convertBytes<From, To>(
 ): EncodedBody<To> {
   return {
     pieces: body.pieces.map((piece) =>
-      'slots' in piece
+      isSpan(piece)
         ? piece
         : {
             length: piece.length,
@@ -235,6 +232,10 @@ function convertBytes<From, To>(
     mayBeEmpty: body.mayBeEmpty,
   };
 }
+
+/** QP length before wrapping: kept for an encoded piece, measured for one encoded just now. */
+const lengthOf = (piece: Encoded | { text: string }): number =>
+  'wrapped' in piece ? piece.length : piece.text.length;
 
 /** This recipient's encoded body: the encoded lines with the spans filled and encoded in between. */
 export function encodeBody(
@@ -249,8 +250,6 @@ export function encodeBody(
     const text = fillBody(piece, values, escapeValue, piece.stripLeadingBreaks);
     return i === last ? encodeSplit(text) : { text: encode(text), blanks: '' };
   });
-  const lengthOf = (piece: Encoded | { text: string }) =>
-    'wrapped' in piece ? piece.length : piece.text.length;
   const long = pieces.reduce((length, piece) => length + lengthOf(piece), 0) > QP_LINE_LENGTH;
   return pieces.map((piece, i) => {
     if ('wrapped' in piece)

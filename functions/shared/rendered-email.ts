@@ -7,15 +7,13 @@
  * It is optional: without it, or for another sender, send prepares the email itself.
  */
 import * as z from 'zod/mini';
-import type { RecipientField, StoredMime } from '../../core/mime';
+import type { StoredMime } from '../../core/mime';
 import type { RenderedEmail } from '../../core/types';
 import './zod-mini';
 
-const slotNames = z.array(z.enum(['unsubscribeUrl', 'greeting']));
-
 const slotted = z.object({
   parts: z.array(z.string()).check(z.minLength(1)),
-  slots: slotNames,
+  slots: z.array(z.enum(['unsubscribeUrl', 'greeting'])),
 });
 
 export const renderedEmailSchema = z.object({
@@ -32,11 +30,7 @@ export const renderedEmailSchema = z.object({
 const storedBody = z.object({
   pieces: z.array(
     z.union([
-      z.object({
-        parts: z.array(z.string()).check(z.minLength(1)),
-        slots: slotNames,
-        stripLeadingBreaks: z.boolean(),
-      }),
+      z.extend(slotted, { stripLeadingBreaks: z.boolean() }),
       z.object({
         length: z.int().check(z.gte(0)),
         wrapped: z.string(),
@@ -47,19 +41,13 @@ const storedBody = z.object({
   mayBeEmpty: z.boolean(),
 });
 
-const recipientFields = [
-  'List-Unsubscribe',
-  'To',
-  'Message-ID',
-  'Date',
-] as const satisfies readonly RecipientField[];
-
 export const storedMimeSchema = z.object({
   sender: z.object({ from: z.string(), configurationSet: z.optional(z.string()) }),
   text: storedBody,
   html: storedBody,
   headers: z.object({
-    root: z.array(z.union([z.enum(recipientFields), z.string()])),
+    // Header lines and the names of the fields filled per recipient (RecipientField): all strings.
+    root: z.array(z.string()),
     boundary: z.string(),
     textHeaders: z.string(),
     htmlHeaders: z.string(),

@@ -1,24 +1,15 @@
 /**
  * The MIME ingest stores for send is a head start: if preparing it fails, the
  * statement still goes out, with email.json holding the email alone.
+ * (A file of its own: the failure is a module mock, which would apply to every test in a file.)
  */
 import { describe, expect, it, vi } from 'vitest';
 import { createIngestHandler } from '../../functions/ingest/handler';
-import { createLogger } from '../../functions/shared/logger';
 import type { PressJob } from '../../functions/shared/messages';
 import { readStoredEmail } from '../../functions/shared/rendered-email';
 import { sampleInput } from '../fixtures/statements';
-import { createFakeDynamo } from '../helpers/fake-dynamo';
-import {
-  BUCKET,
-  FakeBucket,
-  RecordingPublisher,
-  RecordingScheduler,
-  s3Event,
-  s3Record,
-  TABLE,
-  TestClock,
-} from '../helpers/herald-fakes';
+import { s3Event } from '../helpers/herald-fakes';
+import { setupIngest } from '../helpers/ingest';
 
 vi.mock('../../core/mime', async (original) => ({
   ...(await original<typeof import('../../core/mime')>()),
@@ -29,29 +20,12 @@ vi.mock('../../core/mime', async (original) => ({
 
 describe('ingest: when the email cannot be prepared for send', () => {
   it('stores the email alone, logs why, and sends the statement as usual', async () => {
-    const bucket = new FakeBucket();
-    const publisher = new RecordingPublisher();
-    const logger = createLogger({ logLevel: 'SILENT' });
-    const warn = vi.spyOn(logger, 'warn');
-    const ingest = createIngestHandler({
-      s3: bucket.client,
-      ddb: createFakeDynamo().client,
-      publisher,
-      scheduler: new RecordingScheduler(),
-      logger,
-      clock: new TestClock(new Date('2024-02-21T00:00:00.000Z')).now,
-      settings: {
-        bucket: BUCKET,
-        tableName: TABLE,
-        defaultTimezone: 'Europe/London',
-        effectLeaseMs: 60_000,
-        sender: { from: 'Press Office <press@example.org>' },
-      },
-    });
-    const key = 'incoming/statement.json';
-    const versionId = bucket.write(key, JSON.stringify(sampleInput()));
+    const { deps, upload, bucket, publisher } = setupIngest('2024-02-21T00:00:00.000Z');
+    const warn = vi.spyOn(deps.logger, 'warn');
+    const sender = { from: 'Press Office <press@example.org>' };
+    const ingest = createIngestHandler({ ...deps, settings: { ...deps.settings, sender } });
 
-    await ingest(s3Event(s3Record(key, { versionId })));
+    await ingest(s3Event(upload(sampleInput())));
 
     const id = sampleInput().id;
     const stored = readStoredEmail(JSON.parse(bucket.text(`rendered/${id}/1/email.json`) ?? '{}'));

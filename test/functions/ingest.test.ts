@@ -5,68 +5,17 @@ import { EMAIL_MAX_BYTES, estimateEmailBytes } from '../../core/render/size-budg
 import type { StatementInput } from '../../core/statement/schema';
 import type { PartnerEnvelope } from '../../core/types';
 import { scheduleName, stepGroups } from '../../functions/ingest/effects';
-import { createIngestHandler, type IngestDeps } from '../../functions/ingest/handler';
+import { createIngestHandler } from '../../functions/ingest/handler';
 import { EffectInProgressError } from '../../functions/shared/errors';
-import { createLogger } from '../../functions/shared/logger';
 import type { PressJob, WebsiteRelease } from '../../functions/shared/messages';
 import { readStoredEmail } from '../../functions/shared/rendered-email';
 import { sampleInput, sampleStatement } from '../fixtures/statements';
-import { createFakeDynamo, throttled } from '../helpers/fake-dynamo';
-import {
-  BUCKET,
-  FakeBucket,
-  RecordingPublisher,
-  RecordingScheduler,
-  s3Event,
-  s3Record,
-  TABLE,
-  TestClock,
-} from '../helpers/herald-fakes';
+import { throttled } from '../helpers/fake-dynamo';
+import { type RecordingPublisher, s3Event, s3Record } from '../helpers/herald-fakes';
+import { setupIngest } from '../helpers/ingest';
 
 const ID = 'bscp-2024-02-scr';
 const LIFT = '2024-02-21T00:01:00.000Z';
-
-function setup(now = '2024-02-20T12:00:00.000Z') {
-  const bucket = new FakeBucket();
-  const dynamo = createFakeDynamo();
-  const publisher = new RecordingPublisher();
-  const scheduler = new RecordingScheduler();
-  const clock = new TestClock(new Date(now));
-  const deps: IngestDeps = {
-    s3: bucket.client,
-    ddb: dynamo.client,
-    publisher,
-    scheduler,
-    logger: createLogger({ logLevel: 'SILENT' }),
-    clock: clock.now,
-    settings: {
-      bucket: BUCKET,
-      tableName: TABLE,
-      defaultTimezone: 'Europe/London',
-      effectLeaseMs: 60_000,
-    },
-  };
-  const ingest = createIngestHandler(deps);
-  /** Uploads `content` to incoming/<name> and returns the record S3 would send (form-encoded key). */
-  const upload = (content: StatementInput | string, name = 'statement.json') => {
-    const key = `incoming/${name}`;
-    const versionId = bucket.write(
-      key,
-      typeof content === 'string' ? content : JSON.stringify(content),
-    );
-    return s3Record(formEncode(key), { versionId });
-  };
-  return { bucket, dynamo, publisher, scheduler, clock, deps, ingest, upload };
-}
-
-function formEncode(key: string): string {
-  return key
-    .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/%20/g, '+'))
-    .join('/')
-    .replace(/\(/g, '%28')
-    .replace(/\)/g, '%29');
-}
 
 function statement(overrides: Partial<StatementInput> = {}): StatementInput {
   return { ...sampleInput(), ...overrides };
@@ -83,7 +32,9 @@ function partnerTypes(publisher: RecordingPublisher): string[] {
 describe('ingest: publishing', () => {
   it('publishes an embargoed statement to press and partners and schedules the release at the lift', async () => {
     // Prepare
-    const { ingest, upload, publisher, scheduler, bucket } = setup('2024-02-21T00:00:00.000Z');
+    const { ingest, upload, publisher, scheduler, bucket } = setupIngest(
+      '2024-02-21T00:00:00.000Z',
+    );
 
     // Act
     const [outcome] = await ingest(s3Event(upload(statement())));
@@ -123,7 +74,7 @@ describe('ingest: publishing', () => {
   });
 
   it('stores the email prepared for the configured sender, under its From name, for send to splice', async () => {
-    const { deps, upload, bucket } = setup('2024-02-21T00:00:00.000Z');
+    const { deps, upload, bucket } = setupIngest('2024-02-21T00:00:00.000Z');
     const sender = { from: 'Press Office <press@example.org>', configurationSet: 'herald-events' };
     const ingest = createIngestHandler({ ...deps, settings: { ...deps.settings, sender } });
 
@@ -136,7 +87,7 @@ describe('ingest: publishing', () => {
       configurationSet: 'herald-events',
     });
     // Without a configured sender there is nothing to prepare for.
-    const plain = setup('2024-02-21T00:00:00.000Z');
+    const plain = setupIngest('2024-02-21T00:00:00.000Z');
     await plain.ingest(s3Event(plain.upload(statement())));
     const without = readStoredEmail(
       JSON.parse(plain.bucket.text(`rendered/${ID}/1/email.json`) ?? '{}'),
@@ -147,7 +98,7 @@ describe('ingest: publishing', () => {
 
   it('releases at once when the embargo lifts exactly now', async () => {
     // Prepare
-    const { ingest, upload, publisher, scheduler } = setup(LIFT);
+    const { ingest, upload, publisher, scheduler } = setupIngest(LIFT);
 
     // Act
     const [outcome] = await ingest(s3Event(upload(statement())));
@@ -171,7 +122,7 @@ describe('ingest: publishing', () => {
 
   it('schedules (and does not release) an embargo one minute after now', async () => {
     // Prepare
-    const { ingest, upload, publisher, scheduler } = setup('2024-02-21T00:00:00.000Z');
+    const { ingest, upload, publisher, scheduler } = setupIngest('2024-02-21T00:00:00.000Z');
 
     // Act
     const [outcome] = await ingest(s3Event(upload(statement())));
@@ -185,7 +136,7 @@ describe('ingest: publishing', () => {
 
   it('releases a statement without an embargo at once and writes the public copy', async () => {
     // Prepare
-    const { ingest, upload, publisher, bucket } = setup();
+    const { ingest, upload, publisher, bucket } = setupIngest();
 
     // Act
     const [outcome] = await ingest(s3Event(upload(statement({ embargo: undefined }))));
@@ -205,7 +156,7 @@ describe('ingest: publishing', () => {
 
   it('sends one ops summary per revision naming what happened', async () => {
     // Prepare
-    const { ingest, upload, publisher } = setup();
+    const { ingest, upload, publisher } = setupIngest();
 
     // Act
     await ingest(s3Event(upload(statement())));
@@ -219,7 +170,7 @@ describe('ingest: publishing', () => {
 
   it('honours channels: no press job and no website message when they are off', async () => {
     // Prepare
-    const { ingest, upload, publisher } = setup();
+    const { ingest, upload, publisher } = setupIngest();
     const input = statement({ embargo: undefined, channels: { press: false, website: false } });
 
     // Act
@@ -231,7 +182,7 @@ describe('ingest: publishing', () => {
 
   it('decodes a form-encoded key with spaces and brackets', async () => {
     // Prepare
-    const { ingest, upload } = setup();
+    const { ingest, upload } = setupIngest();
     const record = upload(statement(), 'my statement(2).json');
 
     // Act
@@ -244,7 +195,7 @@ describe('ingest: publishing', () => {
 
   it('ignores keys outside incoming/ and files that are not .json', async () => {
     // Prepare
-    const { ingest, bucket, publisher } = setup();
+    const { ingest, bucket, publisher } = setupIngest();
     bucket.write('rendered/x/1/email.json', '{}');
     bucket.write('incoming/notes.txt', 'hello');
 
@@ -262,7 +213,7 @@ describe('ingest: publishing', () => {
 describe('ingest: duplicates and conflicts', () => {
   it('handles the same record delivered twice with one publish per topic', async () => {
     // Prepare
-    const { ingest, upload, publisher, scheduler } = setup();
+    const { ingest, upload, publisher, scheduler } = setupIngest();
     const record = upload(statement());
 
     // Act
@@ -278,7 +229,7 @@ describe('ingest: duplicates and conflicts', () => {
 
   it('treats a re-upload of the same content as a duplicate with no side effects', async () => {
     // Prepare
-    const { ingest, upload, publisher } = setup();
+    const { ingest, upload, publisher } = setupIngest();
     await ingest(s3Event(upload(statement())));
     const before = publisher.published.length;
 
@@ -297,7 +248,7 @@ describe('ingest: duplicates and conflicts', () => {
 
   it('rejects different content under the same revision and asks for the next revision', async () => {
     // Prepare
-    const { ingest, upload, publisher, bucket } = setup();
+    const { ingest, upload, publisher, bucket } = setupIngest();
     await ingest(s3Event(upload(statement())));
     publisher.published.length = 0;
 
@@ -322,7 +273,7 @@ describe('ingest: duplicates and conflicts', () => {
 
   it('rejects a revision older than the one Herald already has', async () => {
     // Prepare
-    const { ingest, upload } = setup();
+    const { ingest, upload } = setupIngest();
     await ingest(
       s3Event(upload(statement({ revision: 2, correction: 'Fixed the date.' }), 'r2.json')),
     );
@@ -341,7 +292,7 @@ describe('ingest: duplicates and conflicts', () => {
 describe('ingest: rejected files', () => {
   it('copies an invalid file to rejected/, writes its errors beside it and tells ops once', async () => {
     // Prepare
-    const { ingest, upload, bucket, publisher, clock } = setup();
+    const { ingest, upload, bucket, publisher, clock } = setupIngest();
     const bad = { ...sampleInput(), headline: '', colour: 'red' };
     const record = upload(JSON.stringify(bad), 'bad one.json');
 
@@ -372,7 +323,7 @@ describe('ingest: rejected files', () => {
 
   it('tells ops again when the same bad file is uploaded again as a new version', async () => {
     // Prepare
-    const { ingest, upload, publisher } = setup();
+    const { ingest, upload, publisher } = setupIngest();
     await ingest(s3Event(upload('{ not json')));
 
     // Act
@@ -384,7 +335,7 @@ describe('ingest: rejected files', () => {
 
   it('rejects a file over 256 KB without reading it', async () => {
     // Prepare
-    const { ingest, upload, bucket, publisher } = setup();
+    const { ingest, upload, bucket, publisher } = setupIngest();
     const huge = JSON.stringify({ ...sampleInput(), body: 'x'.repeat(300 * 1024) });
 
     // Act
@@ -419,7 +370,7 @@ describe('ingest: rejected files', () => {
     'rejects a body whose email would be too large (%s) before recording it',
     async (_name, body, message) => {
       // Prepare
-      const { ingest, upload, bucket, publisher } = setup();
+      const { ingest, upload, bucket, publisher } = setupIngest();
 
       // Act
       const [outcome] = await ingest(s3Event(upload(statement({ body }), 'big.json')));
@@ -442,7 +393,7 @@ describe('ingest: rejected files', () => {
 
   it('accepts a long statement whose email Gmail would clip, with a warning', async () => {
     // Prepare: 40,000 characters of findings, each citing its evidence.
-    const { ingest, upload, publisher } = setup();
+    const { ingest, upload, publisher } = setupIngest();
     let body = '';
     for (let n = 1; body.length < 40_000; n++) {
       body += `## Finding ${n}\n\nThe review found that planning started too late.\n\n${Array.from(
@@ -468,7 +419,7 @@ describe('ingest: rejected files', () => {
   it('rejects an email the real render finds too large when the quick estimate passed', async () => {
     // Prepare: one-word list items, as many as keep the estimate under the limit; the real
     // email (head, sections, footer) is over it.
-    const { ingest, upload, publisher } = setup();
+    const { ingest, upload, publisher } = setupIngest();
     const estimate = (items: number) =>
       estimateEmailBytes(sampleStatement({ body: '- a\n'.repeat(items) }));
     let items = Math.floor((EMAIL_MAX_BYTES - estimate(1)) / (estimate(2) - estimate(1)));
@@ -493,7 +444,7 @@ describe('ingest: rejected files', () => {
 
   it('rejects a withdrawal of a statement Herald has never seen', async () => {
     // Prepare
-    const { ingest, upload } = setup();
+    const { ingest, upload } = setupIngest();
     const input = statement({ status: 'withdraw', withdrawalReason: 'Issued in error.' });
 
     // Act
@@ -508,7 +459,7 @@ describe('ingest: rejected files', () => {
 describe('ingest: corrections and withdrawals', () => {
   it('withdraws: deletes the pending schedule, publishes statement.withdrawn, never the website', async () => {
     // Prepare
-    const { ingest, upload, publisher, scheduler } = setup();
+    const { ingest, upload, publisher, scheduler } = setupIngest();
     await ingest(s3Event(upload(statement(), 'r1.json')));
     publisher.published.length = 0;
     const withdrawal = statement({
@@ -532,7 +483,7 @@ describe('ingest: corrections and withdrawals', () => {
 
   it('re-schedules a correction of a statement still under embargo', async () => {
     // Prepare
-    const { ingest, upload, publisher, scheduler } = setup();
+    const { ingest, upload, publisher, scheduler } = setupIngest();
     await ingest(s3Event(upload(statement(), 'r1.json')));
     publisher.published.length = 0;
     const later = '2024-02-22T09:00:00.000Z';
@@ -554,7 +505,7 @@ describe('ingest: corrections and withdrawals', () => {
 
   it('releases a correction of an already public statement at once (website rebuild)', async () => {
     // Prepare
-    const { ingest, upload, publisher, bucket, clock } = setup();
+    const { ingest, upload, publisher, bucket, clock } = setupIngest();
     await ingest(s3Event(upload(statement({ embargo: undefined }), 'r1.json')));
     publisher.published.length = 0;
     clock.advance(3_600_000);
@@ -579,7 +530,7 @@ describe('ingest: corrections and withdrawals', () => {
 describe('ingest: failures and retries', () => {
   it('rethrows a transient S3 error so Lambda retries, and the retry publishes', async () => {
     // Prepare
-    const { ingest, upload, bucket, publisher } = setup();
+    const { ingest, upload, bucket, publisher } = setupIngest();
     const record = upload(statement());
     const slowDown = new S3ServiceException({
       name: 'SlowDown',
@@ -602,7 +553,7 @@ describe('ingest: failures and retries', () => {
 
   it('rethrows DynamoDB throttling so Lambda retries', async () => {
     // Prepare
-    const { ingest, upload, dynamo } = setup();
+    const { ingest, upload, dynamo } = setupIngest();
     dynamo.table.failWhen(
       'Get',
       () => true,
@@ -618,7 +569,7 @@ describe('ingest: failures and retries', () => {
 
   it('republishes at most once after a crash between the publish and its done marker', async () => {
     // Prepare: the update that marks the partners publish done fails (the "crash").
-    const { ingest, upload, publisher, dynamo, clock } = setup();
+    const { ingest, upload, publisher, dynamo, clock } = setupIngest();
     const record = upload(statement());
     const crash = new Error('connection reset');
     dynamo.table.failWhen(
@@ -647,7 +598,7 @@ describe('ingest: failures and retries', () => {
 
   it('retries a failed publish without waiting for the lease (the claim is released)', async () => {
     // Prepare
-    const { ingest, upload, publisher } = setup();
+    const { ingest, upload, publisher } = setupIngest();
     const record = upload(statement());
     publisher.failNext('press', throttled('SNS'));
 
