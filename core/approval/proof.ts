@@ -112,7 +112,7 @@ function whatHappens(input: ProofInput): string[] {
   const lines: string[] = [];
   lines.push(pressLine(input));
   if (plan.status === 'withdraw') {
-    lines.push('The withdrawal is final: any pending release is cancelled.');
+    lines.push('The withdrawal is final, and any pending release is cancelled.');
   } else if (plan.embargo) {
     lines.push(
       `Embargo: EMBARGOED until ${plan.embargo.display}. Journalists get it at once, marked EMBARGOED; the website and partners' statement.released wait for the lift. If it is approved after the lift, it goes out at once with no embargo, and you will be told.`,
